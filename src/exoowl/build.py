@@ -1,0 +1,129 @@
+"""The build: edit file → release; curated tables → RDF; SHACL; HermiT; OWL 2 RL; new store swapped in."""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from rdflib import Graph
+
+from . import __version__
+from .config import Settings
+from .curate import curated_graph
+from .errors import ReasoningFailed, ValidationFailed
+from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
+from .ontology import release_graph, release_is_current, write_release
+from .reason import Classification, hermit_graphs, materialise_rl
+from .rules import apply_rules
+from .store import DATABASE, Store, StoreLocation
+from .validate import Report, load_shapes, validate_graph
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildReport:
+    store: Path
+    build: Path | None = None
+    skipped: bool = False
+    tables: dict[str, int] = field(default_factory=dict)
+    graphs: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    validation: Report | None = None
+    classification: Classification | None = None
+    release_written: bool = False
+
+
+def input_files(settings: Settings) -> list[Path]:
+    """Everything a build reads; their digest decides whether a store is stale."""
+    globs = [(settings.ontology_dir, "exoowl-edit.ttl"), (settings.shapes_dir, "*.ttl"),
+             (settings.rules_dir, "*.rq"), (settings.curated_dir, "*.tsv"), (settings.mappings_dir, "*.toml")]
+    return sorted(p for d, pattern in globs if d.exists() for p in d.glob(pattern))
+
+
+def input_digest(settings: Settings) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for path in input_files(settings):
+        digest.update(str(path.relative_to(settings.root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def is_stale(settings: Settings) -> bool:
+    manifest = StoreLocation(settings.store_path).manifest()
+    return manifest is None or manifest.get("inputs") != input_digest(settings)
+
+
+class _Timer:
+    def __init__(self, report: BuildReport, progress: Progress) -> None:
+        self.report, self.progress = report, progress
+
+    def step(self, name: str, action: Callable[[], Any]) -> Any:
+        self.progress(f"{name} …")
+        started = time.perf_counter()
+        result = action()
+        self.report.seconds[name] = round(time.perf_counter() - started, 3)
+        self.progress(f"{name}: done in {self.report.seconds[name]:.2f} s")
+        return result
+
+
+def assemble(settings: Settings, timer: _Timer) -> tuple[Graph, Graph]:
+    """The release graph and the curated (review) graph, rules applied."""
+    release = timer.step("ontology", lambda: release_graph(settings.edit_file))
+    if not release_is_current(settings.edit_file, settings.release_file):
+        write_release(release, settings.release_file)
+        timer.report.release_written = True
+        timer.progress(f"wrote {settings.release_file}")
+    review, timer.report.tables = timer.step(
+        "curate", lambda: curated_graph(settings.curated_dir, settings.mappings_dir))
+    review += timer.step("rules", lambda: apply_rules(settings.rules_dir, release, review))
+    return release, review
+
+
+def check(settings: Settings, release: Graph, review: Graph, timer: _Timer) -> Graph:
+    """Validate and reason; raise when the data would not be served. Returns the inferred graph."""
+    report = timer.step("validate", lambda: validate_graph(review, load_shapes(settings.shapes_dir), release))
+    timer.report.validation = report
+    if not report.conforms:
+        raise ValidationFailed(f"SHACL: {report.violations} violation(s); the store was not changed", report)
+    classification = timer.step("hermit", lambda: hermit_graphs(release, review))
+    timer.report.classification = classification
+    if classification.unsatisfiable:
+        raise ReasoningFailed(f"HermiT: unsatisfiable classes {', '.join(classification.unsatisfiable)}")
+    return timer.step("owl2rl", lambda: materialise_rl(release + review))
+
+
+def write_store(location: StoreLocation, graphs: dict[str, Graph], report: BuildReport, digest: str) -> None:
+    build = location.new_build()
+    report.build = build
+    store = Store.open_directory(build / DATABASE)
+    for iri, graph in graphs.items():
+        report.graphs[iri] = store.replace_graph(iri, graph)
+    store.flush()
+    del store
+    location.commit(build, {"inputs": digest, "exoowl": __version__, "graphs": report.graphs,
+                            "tables": report.tables, "seconds": report.seconds,
+                            "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
+
+def build(settings: Settings, progress: Progress = lambda _: None, only_if_stale: bool = False) -> BuildReport:
+    """Build the knowledge graph into a new store and swap it in; the old one stays on any failure."""
+    location = StoreLocation(settings.store_path)
+    report = BuildReport(store=settings.store_path)
+    location.current()  # refuses a path that is not an exoowl store before any work
+    digest = input_digest(settings)
+    if only_if_stale and not is_stale(settings):
+        report.skipped = True
+        progress(f"store at {settings.store_path} is up to date")
+        return report
+    for stale in location.interrupted():
+        progress(f"removing {stale.name}, left by an interrupted build")
+    location.prune()
+    timer = _Timer(report, progress)
+    release, review = assemble(settings, timer)
+    inferred = check(settings, release, review, timer)
+    graphs = {str(GRAPH_ONTOLOGY): release, str(GRAPH_REVIEW): review, str(GRAPH_INFERRED): inferred}
+    timer.step("store", lambda: write_store(location, graphs, report, digest))
+    location.prune(protect=[report.build] if report.build else [])
+    return report

@@ -1,0 +1,194 @@
+"""The ``exoowl`` command: a thin layer over the library. Exit codes: 0 success, 1 validation
+or reasoning failed, 2 usage or input error; errors print one line naming file and line."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+from .api import open as open_kg
+from .build import build as run_build
+from .config import load_settings
+from .errors import ExoowlError, ValidationFailed
+from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
+from .query import GRAPH_FORMATS, SELECT_FORMATS, QueryResult, get_named_query, named_queries, parse_params, serialize
+from .reason import hermit_graphs
+from .store import EXPORT_FORMATS
+
+OUTPUT_FORMATS = ["table", *SELECT_FORMATS, *GRAPH_FORMATS]
+
+
+def _progress(message: str) -> None:
+    click.echo(f"exoowl: {message}", err=True)
+
+
+def store_option(func: Callable) -> Callable:
+    return click.option("--store", type=click.Path(path_type=Path), default=None,
+                        help="Store location [env EXOOWL_STORE; default var/store in the project].")(func)
+
+
+def print_report(report: Any, limit: int | None = None) -> None:
+    for r in report.results[:limit]:
+        click.echo(f"{r.severity}\t{r.focus}\t{r.path or '-'}\t{r.message}")
+    click.echo(f"conforms: {'yes' if report.conforms else 'no'} "
+               f"({report.violations} violation(s), {report.warnings} warning(s))")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="exoowl")
+def cli() -> None:
+    """exoowl: the semantic knowledge graph of tumor-derived exosomes."""
+
+
+@cli.command()
+@store_option
+@click.option("--if-stale", is_flag=True, help="Do nothing when the store was built from the current inputs.")
+def build(store: Path | None, if_stale: bool) -> None:
+    """Build the knowledge graph: release, curated tables, SHACL, HermiT, OWL 2 RL, store swap."""
+    report = run_build(load_settings({"store": store}), progress=_progress, only_if_stale=if_stale)
+    if not report.skipped:
+        total = sum(report.graphs.values())
+        click.echo(f"built {report.store} ({total} triples: "
+                   + ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in report.graphs.items()) + ")")
+
+
+@cli.command()
+@store_option
+@click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Validate this RDF file instead of the store's curated graph.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the full report here (.ttl for Turtle, .json for JSON).")
+def validate(store: Path | None, data_file: Path | None, report_file: Path | None) -> None:
+    """SHACL-validate the curated graph; prints focus node, path, message and severity."""
+    report = open_kg(store).validate(data_file)
+    print_report(report)
+    if report_file:
+        text = report.to_json() if report_file.suffix == ".json" else report.to_turtle()
+        report_file.write_text(text, encoding="utf-8")
+    if not report.conforms:
+        raise ValidationFailed(f"{report.violations} SHACL violation(s)", report)
+
+
+@cli.command()
+@store_option
+def reason(store: Path | None) -> None:
+    """HermiT: consistency and classification of the release with the curated data."""
+    kg = open_kg(store)
+    result = hermit_graphs(kg.graph(str(GRAPH_ONTOLOGY)), kg.graph(str(GRAPH_REVIEW)))
+    click.echo(f"consistent: {'yes' if result.consistent else 'no'}")
+    click.echo(f"unsatisfiable classes: {len(result.unsatisfiable)}")
+    for iri in result.unsatisfiable:
+        click.echo(f"  {iri}")
+    click.echo(f"inferred subclass axioms: {len(result.inferred_subclass_axioms)}")
+    click.echo(f"inferred individual types: {result.individuals_classified}")
+    click.echo(f"HermiT time: {result.seconds:.2f} s")
+    counts = kg.counts()
+    click.echo(f"OWL 2 RL inferred triples in the store: {counts.get(str(GRAPH_INFERRED), 0)}")
+    if result.unsatisfiable:
+        raise SystemExit(1)
+
+
+@cli.command()
+@store_option
+@click.argument("sparql", required=False)
+@click.option("--file", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the SPARQL query from a file.")
+@click.option("--name", "-n", help="Run a named query from queries/ (see --list).")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A named query parameter.")
+@click.option("--format", "-f", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True)
+@click.option("--asserted", is_flag=True, help="Leave the inferred graph out of the default graph.")
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
+def query(store: Path | None, sparql: str | None, query_file: Path | None, name: str | None,
+          params: tuple[str, ...], fmt: str, asserted: bool, list_queries: bool) -> None:
+    """Run SPARQL: a string, a --file, or a --name'd query with --param values."""
+    settings = load_settings({"store": store})
+    if list_queries:
+        for q in named_queries(settings.queries_dir).values():
+            args = " ".join(f"{p.name}=<{p.type}>" if p.required else f"[{p.name}=<{p.type}>]" for p in q.parameters)
+            click.echo(f"{q.name} {args}\n    {q.question}")
+        return
+    given = [x for x in (sparql, query_file, name) if x]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of SPARQL, --file or --name")
+    bindings = None
+    if name:
+        named = get_named_query(settings.queries_dir, name)
+        text, bindings = named.sparql, named.bindings(parse_params(params))
+    else:
+        if params:
+            raise click.UsageError("--param only applies to --name")
+        text = query_file.read_text(encoding="utf-8") if query_file else sparql
+    kg = open_kg(store)
+    raw = kg.execute(text, asserted=asserted, bindings=bindings)
+    if fmt == "table":
+        click.echo(QueryResult.from_oxigraph(raw).table(), nl=False)
+    else:
+        sys.stdout.buffer.write(serialize(raw, fmt))
+        sys.stdout.buffer.flush()
+
+
+@cli.command()
+@store_option
+@click.option("--format", "-f", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="nquads", show_default=True)
+@click.option("--graph", "graph_iri", help="Export one named graph (needed for turtle and ntriples).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
+def export(store: Path | None, fmt: str, graph_iri: str | None, output: Path | None) -> None:
+    """Export the store (N-Quads, TriG) or one graph (Turtle, N-Triples)."""
+    kg = open_kg(store)
+    if output:
+        kg.store.export(output, fmt, graph_iri)
+    else:
+        kg.store.export(sys.stdout.buffer, fmt, graph_iri)
+
+
+@cli.command()
+@store_option
+@click.option("--host", help="Address to listen on [env EXOOWL_HOST; default 127.0.0.1].")
+@click.option("--port", type=int, help="Port [env EXOOWL_PORT; default 8000].")
+@click.option("--query-timeout", type=float, help="Seconds before a query is stopped [env EXOOWL_QUERY_TIMEOUT; default 30].")
+@click.option("--workers", type=int, help="Server worker processes [env EXOOWL_WORKERS; default 2].")
+@click.option("--build/--no-build", "build_first", default=True, show_default=True,
+              help="Build the store first when it is missing or stale.")
+def serve(store: Path | None, host: str | None, port: int | None, query_timeout: float | None,
+          workers: int | None, build_first: bool) -> None:
+    """Serve the knowledge graph over HTTP (SPARQL endpoint and pages) with gunicorn.
+
+    Updates are enabled only when EXOOWL_UPDATE_TOKEN is set."""
+    settings = load_settings({"store": store, "host": host, "port": port,
+                              "query_timeout": query_timeout, "workers": workers})
+    if build_first:
+        run_build(settings, progress=_progress, only_if_stale=True)
+    os.environ.update({"EXOOWL_STORE": str(settings.store_path), "EXOOWL_ROOT": str(settings.root),
+                       "EXOOWL_QUERY_TIMEOUT": str(settings.query_timeout)})
+    _progress(f"serving {settings.store_path} at http://{settings.host}:{settings.port}/ "
+              f"({'updates enabled' if settings.update_token else 'read-only'})")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    os.execv(str(gunicorn), [str(gunicorn), "--workers", str(settings.workers), "--bind",
+                             f"{settings.host}:{settings.port}", "--access-logfile", "-",
+                             "exoowl_server:create_app()"])
+
+
+def main() -> None:
+    """Entry point: typed errors become one line on stderr and an exit code, here only."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("exoowl: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ExoowlError as exc:
+        click.echo(f"exoowl: error: {exc.one_line()}", err=True)
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Typed exceptions. The CLI maps them to exit codes and the server to HTTP problem responses,
+each in one place (``exoowl.cli.main`` and ``server.errors``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ExoowlError(Exception):
+    """Base of every error exoowl raises on purpose."""
+
+    exit_code = 2
+    http_status = 400
+    title = "exoowl error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def one_line(self) -> str:
+        """The cause on one line, as printed by the CLI."""
+        return " ".join(self.message.split())
+
+
+class UsageError(ExoowlError):
+    """The caller asked for something that does not exist or is malformed (exit 2, HTTP 400)."""
+
+    title = "Bad request"
+
+
+class InputError(ExoowlError):
+    """A file the user gave or curated is malformed; names the file, line and column."""
+
+    title = "Malformed input"
+
+    def __init__(self, message: str, path: Path | str | None = None,
+                 line: int | None = None, column: int | str | None = None) -> None:
+        self.path, self.line, self.column = path, line, column
+        where = ":".join(str(p) for p in (path, line, column) if p is not None)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class QuerySyntaxError(UsageError):
+    """A SPARQL query or update does not parse."""
+
+    title = "Malformed query"
+
+
+class NotFound(UsageError):
+    """A named query, graph or resource that does not exist."""
+
+    http_status = 404
+    title = "Not found"
+
+
+class ValidationFailed(ExoowlError):
+    """SHACL validation found violations (exit 1, HTTP 422). Carries the report."""
+
+    exit_code = 1
+    http_status = 422
+    title = "Validation failed"
+
+    def __init__(self, message: str, report: object | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class ReasoningFailed(ExoowlError):
+    """The ontology or data is inconsistent, or a class is unsatisfiable (exit 1)."""
+
+    exit_code = 1
+    http_status = 422
+    title = "Reasoning failed"
+
+
+class StoreError(ExoowlError):
+    """The store is missing, locked or was built by an interrupted run (exit 2, HTTP 503)."""
+
+    http_status = 503
+    title = "Store unavailable"

@@ -1,0 +1,212 @@
+"""Named queries (``queries/*.rq``) and query results in the formats researchers use.
+
+A named query's header comment declares it::
+
+    # question: Which exosomal miRNAs from a donor promote metastasis, and which genes do they target?
+    # param: donor string optional  part of the donor's label, case-insensitive
+    # example: exoowl query --name metastatic-mirnas --param donor=MDA-MB-231
+
+Parameters are bound by a ``VALUES`` block placed at the start of the query's ``WHERE`` group, so
+the variable of the same name is bound throughout that group (its FILTERs included) on any SPARQL
+1.1 engine; an optional parameter that is not given stays unbound.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyoxigraph as ox
+
+from .errors import InputError, NotFound, UsageError
+from .namespaces import PREFIXES
+
+PARAM_TYPES = ("string", "iri", "integer", "decimal")
+_HEADER = re.compile(r"^#\s*(question|param|example|returns):\s*(.*)$")
+_PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s+(\w+)\s+(required|optional)\s*(.*)$")
+SELECT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+                  "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                 "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+                 "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    required: bool
+    description: str
+
+    def bind(self, raw: str) -> ox.NamedNode | ox.Literal:
+        """The RDF term for a value given on the command line or in a request."""
+        if self.type == "iri":
+            return ox.NamedNode(expand(raw))
+        if self.type == "integer":
+            if not re.fullmatch(r"[+-]?\d+", raw):
+                raise UsageError(f"parameter {self.name} must be an integer, got {raw!r}")
+            return ox.Literal(raw, datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
+        if self.type == "decimal":
+            try:
+                Decimal(raw)
+            except InvalidOperation:
+                raise UsageError(f"parameter {self.name} must be a number, got {raw!r}") from None
+            return ox.Literal(raw, datatype=ox.NamedNode(PREFIXES["xsd"] + "decimal"))
+        return ox.Literal(raw)
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path
+    question: str
+    parameters: tuple[Parameter, ...]
+    examples: tuple[str, ...]
+    sparql: str
+
+    def bindings(self, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
+        known = {p.name: p for p in self.parameters}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            valid = ", ".join(known) or "none"
+            raise UsageError(f"query {self.name!r} has no parameter {', '.join(unknown)} (valid: {valid})")
+        missing = [p.name for p in self.parameters if p.required and p.name not in values]
+        if missing:
+            raise UsageError(f"query {self.name!r} needs parameter {', '.join(missing)}")
+        return {name: known[name].bind(raw) for name, raw in values.items()}
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def bind_values(sparql: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
+    """The query with ``VALUES (?a ?b) { (x y) }`` opening its WHERE group."""
+    if not bindings:
+        return sparql
+    body = sparql
+    comment_free = re.sub(r"(?m)^\s*#.*$", lambda m: " " * len(m.group(0)), body)
+    found = _WHERE.search(comment_free)
+    if not found:
+        raise UsageError("a query with parameters needs an explicit WHERE { … } group")
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(str(term) for term in bindings.values())
+    return f"{body[:found.end()]} VALUES ({names}) {{ ({values}) }} {body[found.end():]}"
+
+
+def expand(value: str) -> str:
+    """A CURIE with a known prefix or an absolute IRI → absolute IRI."""
+    prefix, sep, local = value.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        return PREFIXES[prefix] + local
+    if re.match(r"^[a-z][a-z0-9+.-]*://", value):
+        return value
+    raise UsageError(f"{value!r} is neither an absolute IRI nor a CURIE with a known prefix")
+
+
+def parse_named_query(path: Path) -> NamedQuery:
+    question, params, examples = "", [], []
+    text = path.read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#"):
+            break
+        found = _HEADER.match(line)
+        if not found:
+            continue
+        key, value = found.groups()
+        if key == "question":
+            question = value.strip()
+        elif key == "example":
+            examples.append(value.strip())
+        elif key == "param":
+            p = _PARAM.match(value.strip())
+            if not p or p.group(2) not in PARAM_TYPES:
+                raise InputError(f"bad param line (NAME TYPE required|optional DESCRIPTION, TYPE one of {PARAM_TYPES})",
+                                 path, number)
+            params.append(Parameter(p.group(1), p.group(2), p.group(3) == "required", p.group(4).strip()))
+    if not question:
+        raise InputError("named query lacks a '# question:' header", path, 1)
+    return NamedQuery(path.stem, path, question, tuple(params), tuple(examples), text)
+
+
+def named_queries(queries_dir: Path) -> dict[str, NamedQuery]:
+    return {p.stem: parse_named_query(p) for p in sorted(queries_dir.glob("*.rq"))}
+
+
+def get_named_query(queries_dir: Path, name: str) -> NamedQuery:
+    queries = named_queries(queries_dir)
+    if name not in queries:
+        raise NotFound(f"no named query {name!r} (valid: {', '.join(queries) or 'none'})")
+    return queries[name]
+
+
+def parse_params(pairs: Iterable[str]) -> dict[str, str]:
+    """``["donor=MDA-MB-231"]`` → ``{"donor": "MDA-MB-231"}``."""
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"parameter {pair!r} is not NAME=VALUE")
+        values[name.strip()] = value
+    return values
+
+
+def shorten(term: Any) -> str:
+    """An RDF term as a researcher reads it: CURIEs for known namespaces, plain literal values."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for prefix, iri in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+            if term.value.startswith(iri) and prefix not in ("rdf", "xsd"):
+                return f"{prefix}:{term.value[len(iri):]}"
+        return term.value
+    return term.value
+
+
+@dataclass
+class QueryResult:
+    """A materialised result: SELECT rows, an ASK boolean, or CONSTRUCT/DESCRIBE triples."""
+
+    kind: str
+    variables: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[ox.Triple] = field(default_factory=list)
+
+    @classmethod
+    def from_oxigraph(cls, result: Any) -> "QueryResult":
+        if isinstance(result, ox.QueryBoolean):
+            return cls("ask", boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            return cls("select", variables=variables, rows=[list(s) for s in result])
+        return cls("graph", triples=list(result))
+
+    def records(self) -> list[dict[str, str]]:
+        """Rows as dictionaries of readable strings."""
+        return [{v: shorten(t) for v, t in zip(self.variables, row)} for row in self.rows]
+
+    def to_dataframe(self):  # -> pandas.DataFrame
+        import pandas as pd
+
+        return pd.DataFrame(self.records(), columns=self.variables)
+
+    def table(self) -> str:
+        if self.kind == "ask":
+            return "yes\n" if self.boolean else "no\n"
+        from tabulate import tabulate
+
+        body = tabulate(self.records(), headers="keys", tablefmt="simple") if self.rows else "(no results)"
+        return f"{body}\n{len(self.rows)} row(s)\n" if self.rows else body + "\n"
+
+
+def serialize(result: Any, fmt: str) -> bytes:
+    """Serialise a raw pyoxigraph result (SELECT/ASK: json, xml, csv, tsv; graphs: RDF formats)."""
+    if isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)):
+        if fmt not in SELECT_FORMATS:
+            raise UsageError(f"results are written as table, {', '.join(SELECT_FORMATS)}; not {fmt!r}")
+        return result.serialize(format=SELECT_FORMATS[fmt])
+    if fmt not in GRAPH_FORMATS:
+        raise UsageError(f"a graph result is written as one of {', '.join(GRAPH_FORMATS)}; not {fmt!r}")
+    return ox.serialize(result, format=GRAPH_FORMATS[fmt], prefixes=PREFIXES)

@@ -1,0 +1,25 @@
+"""Reading RDF files with errors that name the file and line."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rdflib import Graph
+
+from .errors import InputError
+
+_LINE = re.compile(r"line (\d+)", re.IGNORECASE)
+
+
+def parse_file(path: Path, fmt: str | None = None) -> Graph:
+    """Parse an RDF file; a syntax error becomes an InputError with file and line."""
+    if not path.exists():
+        raise InputError("file not found", path)
+    graph = Graph()
+    try:
+        graph.parse(path, format=fmt)
+    except Exception as exc:  # rdflib raises many parser-specific types
+        found = _LINE.search(str(exc))
+        raise InputError(f"not valid RDF: {' '.join(str(exc).split())[:300]}", path,
+                         int(found.group(1)) if found else None) from exc
+    return graph

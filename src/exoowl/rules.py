@@ -1,0 +1,28 @@
+"""Derived curated triples: each ``ontology/rules/*.rq`` is a SPARQL CONSTRUCT run over the
+release plus the curated graph; its results join the curated graph."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from .errors import InputError
+from .store import Store
+
+
+def apply_rules(rules_dir: Path, release: Graph, curated: Graph) -> Graph:
+    derived = Graph()
+    rules = sorted(rules_dir.glob("*.rq")) if rules_dir.exists() else []
+    if not rules:
+        return derived
+    store = Store.in_memory()
+    store.db.load((release + curated).serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    for rule in rules:
+        try:
+            triples = store.db.query(rule.read_text(encoding="utf-8"))
+        except SyntaxError as exc:
+            raise InputError(f"malformed rule: {exc}", rule) from exc
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        derived.parse(data=data.decode("utf-8"), format="nt")
+    return derived

@@ -1,0 +1,176 @@
+"""The store: pyoxigraph on disk, one named graph per source; queries see their union.
+
+Layout on disk (``PATH`` is the configured store location)::
+
+    PATH              symlink to the committed build, swapped atomically
+    PATH.d/<build>/   one build: ``oxigraph/`` (the database) and ``build.json`` (its manifest)
+
+A build writes a new ``PATH.d/<build>/`` and repoints ``PATH`` only when validation and
+reasoning passed, so a failed or interrupted build leaves the served store untouched.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from .errors import QuerySyntaxError, StoreError, UsageError
+
+MANIFEST = "build.json"
+DATABASE = "oxigraph"
+
+EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+}
+DATASET_FORMATS = {"nquads", "trig"}
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """Where a store lives and how builds are staged and swapped in."""
+
+    path: Path
+
+    @property
+    def builds_dir(self) -> Path:
+        return self.path.with_name(self.path.name + ".d")
+
+    def current(self) -> Path | None:
+        """The committed build directory, or None when nothing was built yet."""
+        if self.path.is_symlink():
+            target = self.path.resolve()
+            return target if (target / MANIFEST).exists() else None
+        if self.path.exists():
+            raise StoreError(f"{self.path} exists but is not an exoowl store (expected a symlink to a build)")
+        return None
+
+    def manifest(self) -> dict[str, Any] | None:
+        build = self.current()
+        return json.loads((build / MANIFEST).read_text()) if build else None
+
+    def new_build(self) -> Path:
+        """A fresh, empty build directory."""
+        self.builds_dir.mkdir(parents=True, exist_ok=True)
+        build = self.builds_dir / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        build.mkdir()
+        return build
+
+    def interrupted(self) -> list[Path]:
+        """Build directories with no manifest: left by a build that failed or was killed."""
+        if not self.builds_dir.exists():
+            return []
+        return sorted(p for p in self.builds_dir.iterdir() if p.is_dir() and not (p / MANIFEST).exists())
+
+    def commit(self, build: Path, manifest: dict[str, Any]) -> None:
+        """Write the manifest, then atomically point the store at the build."""
+        tmp_manifest = build / (MANIFEST + ".tmp")
+        tmp_manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        tmp_manifest.replace(build / MANIFEST)
+        link = self.path.with_name(f".{self.path.name}.{os.getpid()}.link")
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(os.path.relpath(build, self.path.parent))
+        link.replace(self.path)
+
+    def prune(self, keep: int = 2, protect: Iterable[Path] = ()) -> list[Path]:
+        """Remove old complete builds beyond the newest ``keep`` and stale incomplete ones."""
+        if not self.builds_dir.exists():
+            return []
+        current, protected = self.current(), {p.resolve() for p in protect}
+        complete = sorted((p for p in self.builds_dir.iterdir() if (p / MANIFEST).exists()), reverse=True)
+        doomed = [p for p in complete[keep:] if p != current]
+        doomed += [p for p in self.interrupted() if p.resolve() not in protected]
+        for p in doomed:
+            shutil.rmtree(p, ignore_errors=True)
+        return doomed
+
+
+class Store:
+    """A pyoxigraph store; the default graph of every query is the union of the named graphs."""
+
+    def __init__(self, db: ox.Store, directory: Path | None = None) -> None:
+        self.db = db
+        self.directory = directory
+
+    @classmethod
+    def open(cls, path: Path, read_only: bool = True) -> "Store":
+        """Open the committed build at a store location."""
+        build = StoreLocation(path).current()
+        if build is None:
+            raise StoreError(f"no store at {path}: run `exoowl build` first")
+        return cls.open_directory(build / DATABASE, read_only=read_only)
+
+    @classmethod
+    def open_directory(cls, directory: Path, read_only: bool = False) -> "Store":
+        try:
+            db = ox.Store.read_only(str(directory)) if read_only else ox.Store(str(directory))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {directory}: {exc}") from exc
+        return cls(db, directory)
+
+    @classmethod
+    def in_memory(cls) -> "Store":
+        return cls(ox.Store())
+
+    # writing ----------------------------------------------------------------
+    def replace_graph(self, graph_iri: str, graph: Graph) -> int:
+        """Replace a named graph with the triples of an rdflib graph; returns the triple count."""
+        data = graph.serialize(format="nt", encoding="utf-8")
+        return self.replace_graph_ntriples(graph_iri, data)
+
+    def replace_graph_ntriples(self, graph_iri: str, data: bytes) -> int:
+        name = ox.NamedNode(graph_iri)
+        self.db.remove_graph(name) if self.db.contains_named_graph(name) else None
+        self.db.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+        self.db.add_graph(name)
+        return self.count(graph_iri)
+
+    # reading ----------------------------------------------------------------
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self.db.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def count(self, graph_iri: str | None = None) -> int:
+        if graph_iri is None:
+            return len(self.db)
+        return sum(1 for _ in self.db.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
+
+    def query(self, sparql: str, *, default_graphs: list[str] | None = None) -> Any:
+        """Run a SPARQL query. ``default_graphs`` None means the union of all named graphs."""
+        options: dict[str, Any] = {}
+        if default_graphs is None:
+            options["use_default_graph_as_union"] = True
+        else:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        try:
+            return self.db.query(sparql, **options)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"malformed SPARQL: {exc}") from exc
+
+    def export(self, output: IO[bytes] | Path, fmt: str, graph_iri: str | None = None) -> None:
+        """Write the store (N-Quads, TriG) or one graph (Turtle, N-Triples)."""
+        if fmt not in EXPORT_FORMATS:
+            raise UsageError(f"unknown export format {fmt!r} (choose from {', '.join(EXPORT_FORMATS)})")
+        if fmt not in DATASET_FORMATS and graph_iri is None:
+            raise UsageError(f"{fmt} holds one graph: name it with --graph (or export nquads/trig)")
+        target = str(output) if isinstance(output, Path) else output
+        options: dict[str, Any] = {"format": EXPORT_FORMATS[fmt]}
+        if graph_iri is not None:
+            options["from_graph"] = ox.NamedNode(graph_iri)
+        self.db.dump(target, **options)
+
+    def flush(self) -> None:
+        self.db.flush()
+
+
+def iter_quads(store: Store, graph_iri: str) -> Iterator[ox.Quad]:
+    return store.db.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))
