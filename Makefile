@@ -32,8 +32,9 @@ serve: install                         ## build if needed, then serve at http://
 test: install-test                     ## set-up, then the whole test suite
 	$(BIN)/python -m pytest
 
-release: install                       ## regenerate ontology/exoowl.owl from the edit file (a build does it too)
-	$(BIN)/python -c "from exoowl.config import load_settings as s; from exoowl.ontology import release_graph, write_release; c=s(); write_release(release_graph(c.edit_file), c.release_file)"
+release: install                       ## regenerate ontology/exoowl.owl (a build does it too) and the README's data-model picture
+	$(BIN)/python -m exoowl.ontology
+	$(BIN)/python -m exoowl.diagram
 
 clean:
 	rm -rf var/store var/store.d

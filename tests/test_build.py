@@ -82,11 +82,20 @@ def test_row_pointing_at_an_unsafe_iri_is_an_input_error(built_mini: Settings) -
         build(built_mini)
 
 
-def test_missing_reference_is_an_input_error(built_mini: Settings) -> None:
+def test_malformed_reference_is_an_input_error(built_mini: Settings) -> None:
+    table = built_mini.curated_dir / "findings.tsv"
+    table.write_text(table.read_text() + "3\ta549\tref 12\n")
+    with pytest.raises(InputError, match=r"findings.tsv:5:reference: reference 'ref 12' is not a number"):
+        build(built_mini)
+
+
+def test_uncited_row_rests_on_the_review_alone(built_mini: Settings) -> None:
     table = built_mini.curated_dir / "findings.tsv"
     table.write_text(table.read_text() + "3\ta549\t\n")
-    with pytest.raises(InputError, match="reference number"):
-        build(built_mini)
+    build(built_mini)
+    rows = open_kg(built_mini).query("""PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
+        SELECT ?p WHERE { <https://w3id.org/exoowl/id/finding/3> ?p ?o FILTER(?p IN (exoowl:hasSource, exoowl:reportedIn)) }""")
+    assert [r["p"] for r in rows.records()] == ["exoowl:reportedIn"]
 
 
 def test_staleness_follows_the_inputs(built_mini: Settings) -> None:

@@ -70,7 +70,9 @@ def validate(store: Path | None, data_file: Path | None, report_file: Path | Non
         text = report.to_json() if report_file.suffix == ".json" else report.to_turtle()
         report_file.write_text(text, encoding="utf-8")
     if not report.conforms:
-        raise ValidationFailed(f"{report.violations} SHACL violation(s)", report)
+        failed = ValidationFailed(f"{report.violations} SHACL violation(s)", report)
+        failed.printed = True
+        raise failed
 
 
 @cli.command()
@@ -167,9 +169,11 @@ def serve(store: Path | None, host: str | None, port: int | None, query_timeout:
     _progress(f"serving {settings.store_path} at http://{settings.host}:{settings.port}/ "
               f"({'updates enabled' if settings.update_token else 'read-only'})")
     gunicorn = Path(sys.executable).with_name("gunicorn")
+    # A sync worker busy past --timeout is killed by gunicorn's arbiter and replaced: this stops a
+    # runaway query for real (pyoxigraph cannot cancel one) while the other workers keep answering.
     os.execv(str(gunicorn), [str(gunicorn), "--workers", str(settings.workers), "--bind",
-                             f"{settings.host}:{settings.port}", "--access-logfile", "-",
-                             "exoowl_server:create_app()"])
+                             f"{settings.host}:{settings.port}", "--timeout", str(int(settings.query_timeout) + 1),
+                             "--access-logfile", "-", "exoowl_server:create_app()"])
 
 
 def main() -> None:
@@ -183,6 +187,10 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except ExoowlError as exc:
+        if isinstance(exc, ValidationFailed) and exc.report is not None and not exc.printed:
+            for r in exc.report.results:
+                if r.severity == "Violation":
+                    click.echo(f"{r.severity}\t{r.focus}\t{r.path or '-'}\t{r.message}", err=True)
         click.echo(f"exoowl: error: {exc.one_line()}", err=True)
         sys.exit(exc.exit_code)
     except SystemExit:

@@ -21,7 +21,8 @@ def _default_root() -> Path:
 @dataclass(frozen=True)
 class Settings:
     root: Path = field(default_factory=_default_root,
-                       metadata={"env": "EXOOWL_ROOT", "help": "project directory with ontology/, data/ and queries/"})
+                       metadata={"env": "EXOOWL_ROOT", "flag": False,
+                                 "help": "project directory with ontology/, data/ and queries/"})
     store: Path = field(default=Path("var/store"),
                         metadata={"env": "EXOOWL_STORE", "help": "store location (relative paths are under the project directory)"})
     host: str = field(default="127.0.0.1", metadata={"env": "EXOOWL_HOST", "help": "address the server listens on"})
@@ -29,7 +30,8 @@ class Settings:
     query_timeout: float = field(default=30.0, metadata={"env": "EXOOWL_QUERY_TIMEOUT", "help": "seconds before a query is stopped"})
     workers: int = field(default=2, metadata={"env": "EXOOWL_WORKERS", "help": "server worker processes"})
     update_token: str | None = field(default=None, repr=False,
-                                     metadata={"env": "EXOOWL_UPDATE_TOKEN", "help": "bearer token enabling writes; unset means read-only"})
+                                     metadata={"env": "EXOOWL_UPDATE_TOKEN", "flag": False,
+                                               "help": "bearer token enabling writes; unset means read-only"})
 
     @property
     def store_path(self) -> Path:
@@ -100,9 +102,10 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
 
 
 def describe_settings() -> list[tuple[str, str, str, str]]:
-    """(field, variable, default, meaning) for documentation."""
+    """(flag, variable, default, meaning) for the README's configuration table."""
     rows = []
     for f in fields(Settings):
         default = f.default if f.default_factory is MISSING else "the source checkout"
-        rows.append((f.name, f.metadata["env"], str(default), f.metadata["help"]))
+        flag = f"--{f.name.replace('_', '-')}" if f.metadata.get("flag", True) else "(none)"
+        rows.append((flag, f.metadata["env"], "unset" if default is None else str(default), f.metadata["help"]))
     return rows

@@ -183,9 +183,9 @@ def _row_triples(m: TableMapping, data_path: Path, line: int, row: dict[str, str
     if m.label:
         yield subject, RDFS.label, Literal(_fill(m.label, row, data_path, line, safe=False))
     if m.source:
+        # A row's provenance: the review, and the reference number(s) it cites there. An empty cell
+        # is a statement the review makes on its own authority (it then carries exoowl:reportedIn only).
         refs = [r.strip() for r in row[m.source].replace(",", ";").split(";") if r.strip()]
-        if not refs:
-            raise InputError("every curated fact needs its reference number", data_path, line, m.source)
         for ref in refs:
             if not ref.isdigit():
                 raise InputError(f"reference {ref!r} is not a number", data_path, line, m.source)

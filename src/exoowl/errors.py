@@ -62,6 +62,7 @@ class ValidationFailed(ExoowlError):
     def __init__(self, message: str, report: object | None = None) -> None:
         super().__init__(message)
         self.report = report
+        self.printed = False
 
 
 class ReasoningFailed(ExoowlError):

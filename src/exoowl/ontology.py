@@ -49,3 +49,14 @@ def release_is_current(edit_file: Path, release_file: Path) -> bool:
         return False
     committed = parse_file(release_file, "xml")
     return to_isomorphic(committed) == to_isomorphic(release_graph(edit_file))
+
+
+if __name__ == "__main__":
+    from .config import load_settings
+
+    settings = load_settings()
+    if release_is_current(settings.edit_file, settings.release_file):
+        print(f"{settings.release_file} is current")
+    else:
+        write_release(release_graph(settings.edit_file), settings.release_file)
+        print(f"wrote {settings.release_file}")

@@ -34,7 +34,7 @@ def dl_profile_violations(path: Path) -> list[str]:
 
     manager = OWLManager.createOWLOntologyManager()
     config = manager.getOntologyLoaderConfiguration().setMissingImportHandlingStrategy(
-        MissingImportHandlingStrategy.THROW)
+        MissingImportHandlingStrategy.THROW_EXCEPTION)
     manager.setOntologyLoaderConfiguration(config)
     from org.semanticweb.owlapi.io import FileDocumentSource
 

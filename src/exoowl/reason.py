@@ -68,14 +68,14 @@ def hermit_graphs(release: Graph, data: Graph | None = None) -> Classification:
         return hermit(files)
 
 
-def _canonical(term):
+def canonical_term(term):
     """``reasonable`` types plain literals as xsd:string; RDF 1.1 says they are the same term."""
     if isinstance(term, Literal) and term.datatype == XSD.string and term.language is None:
         return Literal(str(term))
     return term
 
 
-def _useful(s, p, o) -> bool:
+def is_useful_entailment(s, p, o) -> bool:
     """Drop entailments that only restate OWL's vocabulary or involve anonymous class expressions."""
     if isinstance(s, BNode) or isinstance(o, BNode):
         return False
@@ -96,7 +96,7 @@ def materialise_rl(graph: Graph) -> Graph:
     reasoner.from_graph(graph)
     inferred = Graph()
     for s, p, o in reasoner.reason():
-        triple = (s, p, _canonical(o))
-        if triple not in graph and _useful(*triple):
+        triple = (s, p, canonical_term(o))
+        if triple not in graph and is_useful_entailment(*triple):
             inferred.add(triple)
     return inferred
