@@ -8,6 +8,7 @@ from flask import Flask
 from exoowl.config import Settings, load_settings
 
 from .errors import register_error_handlers
+from .pages import pages_blueprint
 from .sparql import sparql_blueprint
 from .state import StoreHandle
 
@@ -19,4 +20,5 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.extensions["exoowl_store"] = StoreHandle(settings.store_path)
     register_error_handlers(app)
     app.register_blueprint(sparql_blueprint)
+    app.register_blueprint(pages_blueprint)
     return app

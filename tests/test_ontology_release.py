@@ -116,3 +116,9 @@ def test_reasoner_flags_findings_on_problematic_cell_lines(project: Settings) ->
     assert "exoid:finding/T2-91" in flagged  # BGC-823, a HeLa contaminant, ref [91]
     lines = inferred_members(project, "MisidentifiedOrContaminatedCellLine")
     assert {"exoid:cell-line/CVCL_3360", "exoid:cell-line/CVCL_0027"} <= lines  # BGC-823, Hep-G2
+
+
+def test_reasoner_classifies_tumor_derived_exosomes(project: Settings) -> None:
+    members = inferred_members(project, "TumorDerivedExosome")
+    assert "exoid:finding/T2-48/exosome" in members      # from MDA-MB-231, a breast cancer line
+    assert "exoid:finding/T2-69/exosome" not in members  # from mesenchymal stem cells

@@ -1,6 +1,7 @@
 """The SPARQL endpoint: Flask test client for units, a real gunicorn server on an ephemeral port."""
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import socket
 import subprocess
@@ -43,6 +44,16 @@ def test_malformed_query_is_a_400_problem(client) -> None:
     assert "malformed SPARQL" in response.json["detail"]
 
 
+def test_landing_page_lists_graphs_and_named_queries(client) -> None:
+    page = client.get("/").data.decode()
+    assert "https://w3id.org/exoowl/graph/review" in page and "problem-findings" in page
+
+
+def test_release_download(client, built_mini: Settings) -> None:
+    response = client.get("/ontology/exoowl.owl")
+    assert response.status_code == 200 and response.data == built_mini.release_file.read_bytes()
+
+
 def test_missing_query_is_a_400_problem(client) -> None:
     assert client.get("/sparql").status_code == 400
 
@@ -53,22 +64,58 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_exoowl_serve_answers_ask_on_a_real_port(mini: Settings) -> None:
+def start_server(settings: Settings, *args: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "EXOOWL_ROOT": str(mini.root), "EXOOWL_STORE": str(mini.store_path)}
-    server = subprocess.Popen([str(Path(sys.executable).with_name("exoowl")), "serve", "--port", str(port)],
+    env = {**os.environ, "EXOOWL_ROOT": str(settings.root), "EXOOWL_STORE": str(settings.store_path)}
+    server = subprocess.Popen([str(Path(sys.executable).with_name("exoowl")), "serve", "--port", str(port), *args],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/sparql"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            requests.get(url, params={"query": "ASK {}"}, timeout=5)
+            return server, url
+        except requests.ConnectionError:
+            if server.poll() is not None:
+                raise AssertionError(server.stderr.read().decode())
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.3)
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def test_exoowl_serve_builds_and_answers_ask_on_a_real_port(mini: Settings) -> None:
+    assert not mini.store_path.exists()
+    server, url = start_server(mini)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                response = requests.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"}, timeout=5)
-                break
-            except requests.ConnectionError:
-                assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.3)
+        response = requests.get(url, params={"query": "ASK {}"}, timeout=10)
         assert response.status_code == 200 and response.json()["boolean"] is True
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+def test_query_timeout_stops_a_runaway_query_while_others_are_answered(built_mini: Settings) -> None:
+    server, url = start_server(built_mini, "--query-timeout", "2", "--workers", "2")
+    try:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            started = time.monotonic()
+            runaway = pool.submit(requests.get, url, params={"query": RUNAWAY}, timeout=60)
+            time.sleep(0.5)
+            quick = requests.get(url, params={"query": "ASK {}"}, timeout=10)
+            assert quick.status_code == 200 and quick.elapsed.total_seconds() < 2
+            try:
+                stopped = runaway.result(timeout=60)
+                assert stopped.status_code >= 500
+            except requests.ConnectionError:
+                pass  # the worker running it was killed and replaced
+            assert time.monotonic() - started < 20
+        after = requests.get(url, params={"query": "ASK {}"}, timeout=10)
+        assert after.status_code == 200
+    finally:
+        stop(server)
