@@ -59,6 +59,14 @@ def test_every_entity_has_one_label_and_a_definition(release: Graph, kind: URIRe
     assert missing == []
 
 
+@pytest.mark.parametrize("kind", ENTITY_TYPES, ids=lambda k: k.split("#")[-1])
+def test_every_entity_has_a_synonym(release: Graph, kind: URIRef) -> None:
+    synonyms = [URIRef("http://www.geneontology.org/formats/oboInOwl#" + p)
+                for p in ("hasExactSynonym", "hasRelatedSynonym", "hasNarrowSynonym", "hasBroadSynonym")]
+    missing = [str(e) for e in ours(release, kind) if not any(release.value(e, p) for p in synonyms)]
+    assert missing == []
+
+
 def test_external_terms_are_declared_with_labels(release: Graph) -> None:
     used = {o for _, p, o in release if isinstance(o, URIRef) and str(o).startswith(str(OBO))
             and p in (RDFS.subClassOf, RDFS.domain, RDFS.range, OWL.someValuesFrom, RDF.type)}
