@@ -160,7 +160,7 @@ def _object(col: ColumnMapping, value: str, path: Path, line: int) -> URIRef | L
     if col.object:
         return EXOID[col.object.replace("{}", _segment(value, path, line, col.name))]
     if col.iri:
-        return URIRef(col.iri.replace("{}", quote(value, safe="")))
+        return URIRef(col.iri.replace("{}", quote(value, safe=":")))
     return _literal(col, value, path, line)
 
 
