@@ -14,12 +14,13 @@ import time
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import Graph
+from rdflib import Graph, Literal
 
 from exoowl.api import KnowledgeGraph
 from exoowl.build import build
 from exoowl.config import load_settings
 from exoowl.curate import curated_graph
+from exoowl.namespaces import EXOID
 from exoowl.ontology import release_graph
 from exoowl.reason import canonical_term, is_useful_entailment, materialise_rl
 from exoowl.rules import apply_rules
@@ -59,6 +60,16 @@ def owlrl_closure(graph: Graph) -> set:
     return {(s, p, canonical_term(o)) for s, p, o in closed if (s, p, canonical_term(o)) not in graph and is_useful_entailment(s, p, o)}
 
 
+def kind_of(triple: tuple) -> str:
+    """Which part of the closure an entailment belongs to."""
+    s, p, o = triple
+    if isinstance(s, Literal):
+        return "literal subject (generalised RDF, not storable)"
+    if str(s).startswith(str(EXOID)):
+        return "about curated individuals (ABox)"
+    return "about classes, properties and datatypes (TBox)"
+
+
 def bench_engines() -> dict[str, object]:
     settings = load_settings({}, environ={})
     release = release_graph(settings.edit_file)
@@ -74,8 +85,9 @@ def bench_engines() -> dict[str, object]:
     started = time.perf_counter()
     slow = owlrl_closure(data)
     timings["owlrl"].append(time.perf_counter() - started)
-    return {"input": len(data), "timings": timings, "reasonable": len(fast), "owlrl": len(slow),
-            "common": len(fast & slow), "only_reasonable": len(fast - slow), "only_owlrl": len(slow - fast)}
+    kinds = sorted({kind_of(t) for t in fast | slow})
+    breakdown = {k: ({t for t in fast if kind_of(t) == k}, {t for t in slow if kind_of(t) == k}) for k in kinds}
+    return {"input": len(data), "timings": timings, "breakdown": breakdown}
 
 
 def bench_queries(store: Path) -> list[tuple[str, str, int, list[float]]]:
@@ -122,11 +134,17 @@ def report(builds: list[dict[str, float]], graphs: dict[str, int], engines: dict
               "classifying the release with the curated individuals; `owl2rl` is the materialisation.", "",
               "### OWL 2 RL engine, same input (ontology + curated graph)", "",
               f"Input {engines['input']} triples. Entailments kept (named nodes only, vocabulary noise removed):", "",
-              "| engine | seconds (median) | entailments |", "| --- | ---: | ---: |",
-              f"| reasonable | {statistics.median(t['reasonable']):.3f} | {engines['reasonable']} |",
-              f"| owlrl | {statistics.median(t['owlrl']):.3f} | {engines['owlrl']} |", "",
-              f"Common {engines['common']}, only reasonable {engines['only_reasonable']}, only owlrl {engines['only_owlrl']}; "
-              f"reasonable is {statistics.median(t['owlrl']) / statistics.median(t['reasonable']):.0f}x faster here, so the build uses it.", "",
+              f"| engine | seconds |", "| --- | ---: |",
+              f"| reasonable (median of 3) | {statistics.median(t['reasonable']):.3f} |",
+              f"| owlrl | {statistics.median(t['owlrl']):.3f} |", "",
+              "| entailments | reasonable | owlrl | both |", "| --- | ---: | ---: | ---: |"]
+    for kind, (fast, slow) in engines["breakdown"].items():
+        lines.append(f"| {kind} | {len(fast)} | {len(slow)} | {len(fast & slow)} |")
+    lines += ["", f"reasonable is {statistics.median(t['owlrl']) / statistics.median(t['reasonable']):.0f}x faster here. "
+              "The ABox row is what queries over the data see. owlrl's extras are literal-subject triples "
+              "(generalised RDF, which no store accepts) and TBox entailments from the scm-* rules (domains and "
+              "ranges copied up the class and property hierarchies); the build adds HermiT's inferred subclass "
+              "axioms to the inferred graph instead. So the build uses reasonable.", "",
               f"### Named queries (in-process on pyoxigraph, {QUERY_RUNS} runs each after one warm-up)", "",
               "| query | parameters | rows | median ms | p95 ms |", "| --- | --- | ---: | ---: | ---: |"]
     for name, params, count, samples in queries:

@@ -15,7 +15,7 @@ from .curate import curated_graph
 from .errors import ReasoningFailed, ValidationFailed
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
 from .ontology import release_graph, release_is_current, write_release
-from .reason import Classification, hermit_graphs, materialise_rl
+from .reason import Classification, hermit_graphs, materialise_rl, subclass_graph
 from .rules import apply_rules
 from .store import DATABASE, Store, StoreLocation
 from .validate import Report, load_shapes, validate_graph
@@ -91,7 +91,11 @@ def check(settings: Settings, release: Graph, review: Graph, timer: _Timer) -> G
     timer.report.classification = classification
     if classification.unsatisfiable:
         raise ReasoningFailed(f"HermiT: unsatisfiable classes {', '.join(classification.unsatisfiable)}")
-    return timer.step("owl2rl", lambda: materialise_rl(release + review))
+    # HermiT's classification completes the class hierarchy (OWL 2 RL leaves subsumptions between
+    # defined classes out); the RL materialisation of the data then runs over the full hierarchy.
+    hierarchy = subclass_graph(classification)
+    inferred = timer.step("owl2rl", lambda: materialise_rl(release + review + hierarchy))
+    return inferred + hierarchy
 
 
 def write_store(location: StoreLocation, graphs: dict[str, Graph], report: BuildReport, digest: str) -> None:

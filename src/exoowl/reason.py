@@ -11,6 +11,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from .errors import ReasoningFailed
+from .namespaces import EXOID
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,14 @@ def _load_world(files: list[Path]):
     return world, ontologies
 
 
+def _individual_types(world) -> set[tuple[str, str]]:
+    """(individual, class) pairs of our individuals (owlready2's ``individuals()`` misses undeclared ones)."""
+    import owlready2
+
+    return {(i.iri, c.iri) for i in world.search(iri=f"{EXOID}*")
+            if isinstance(i, owlready2.Thing) for c in i.is_a if isinstance(c, owlready2.ThingClass)}
+
+
 def hermit(files: list[Path]) -> Classification:
     """Classify with HermiT; ``files`` are RDF/XML documents (release first, then data)."""
     import owlready2
@@ -37,7 +46,7 @@ def hermit(files: list[Path]) -> Classification:
     started = time.perf_counter()
     world, ontologies = _load_world(files)
     asserted = {(c.iri, p.iri) for c in world.classes() for p in c.is_a if isinstance(p, owlready2.ThingClass)}
-    types_before = sum(len(i.is_a) for i in world.individuals())
+    types_before = _individual_types(world)
     try:
         with ontologies[0]:
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
@@ -46,7 +55,7 @@ def hermit(files: list[Path]) -> Classification:
     unsat = tuple(sorted(c.iri for c in world.inconsistent_classes()))
     inferred = {(c.iri, p.iri) for c in world.classes() for p in c.is_a
                 if isinstance(p, owlready2.ThingClass)} - asserted
-    classified = sum(len(i.is_a) for i in world.individuals()) - types_before
+    classified = len(_individual_types(world) - types_before)
     world.close()
     return Classification(consistent=True, unsatisfiable=unsat,
                           inferred_subclass_axioms=tuple(sorted(inferred)),
@@ -66,6 +75,14 @@ def hermit_graphs(release: Graph, data: Graph | None = None) -> Classification:
             header.add((URIRef(files[1].resolve().as_uri()), RDF.type, OWL.Ontology))
             header.serialize(files[1], format="xml")
         return hermit(files)
+
+
+def subclass_graph(classification: Classification) -> Graph:
+    """HermiT's inferred subclass axioms between named classes, as triples."""
+    graph = Graph()
+    for sub, sup in classification.inferred_subclass_axioms:
+        graph.add((URIRef(sub), RDFS.subClassOf, URIRef(sup)))
+    return graph
 
 
 def canonical_term(term):
