@@ -32,9 +32,9 @@ serve: install                         ## build if needed, then serve at http://
 test: install-test                     ## set-up, then the whole test suite
 	$(BIN)/python -m pytest
 
-release: install                       ## regenerate ontology/exoowl.owl (a build does it too) and the README's data-model picture
+release: build                         ## regenerate ontology/exoowl.owl (a build does it too) and the README's generated blocks
 	$(BIN)/python -m exoowl.ontology
-	$(BIN)/python -m exoowl.diagram
+	$(BIN)/python -m exoowl.readme
 
 clean:
 	rm -rf var/store var/store.d

@@ -138,3 +138,10 @@ def test_release_is_regenerated_by_the_build(mini: Settings) -> None:
     mini.edit_file.write_text(mini.edit_file.read_text().replace('"finding"', '"reported finding"'))
     assert build(mini).release_written
     assert "reported finding" in mini.release_file.read_text()
+
+
+def test_mapping_column_missing_from_the_header_names_the_header_line(built_mini: Settings) -> None:
+    mapping = built_mini.mappings_dir / "findings.toml"
+    mapping.write_text(mapping.read_text() + '\n[columns.colour]\npredicate = "rdfs:comment"\n')
+    with pytest.raises(InputError, match=r"findings.tsv:2: columns \['colour'\] declared in findings.toml"):
+        build(built_mini)

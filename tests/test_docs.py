@@ -6,7 +6,7 @@ from pathlib import Path
 
 from exoowl.cli import cli
 from exoowl.config import describe_settings
-from exoowl.diagram import END, START, mermaid
+from exoowl.readme import END, START, inventory_table, mermaid
 from rdflib import Graph
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,3 +40,12 @@ def test_data_model_picture_is_generated_from_the_release() -> None:
     assert START in README and END in README
     assert block("data-model").strip() == mermaid(release).strip()
     assert mermaid(release).count("-->") >= 10
+
+
+def test_inventory_is_listed_in_the_readme(project) -> None:
+    from exoowl.api import KnowledgeGraph
+    from exoowl.store import Store
+
+    kg = KnowledgeGraph(project, Store.open(project.store_path))
+    assert block("inventory").strip() == inventory_table(kg.run("inventory")).strip(), \
+        "README inventory is stale: run `make release` and commit README.md"

@@ -166,8 +166,10 @@ def serve(store: Path | None, host: str | None, port: int | None, query_timeout:
         run_build(settings, progress=_progress, only_if_stale=True)
     os.environ.update({"EXOOWL_STORE": str(settings.store_path), "EXOOWL_ROOT": str(settings.root),
                        "EXOOWL_QUERY_TIMEOUT": str(settings.query_timeout)})
-    _progress(f"serving {settings.store_path} at http://{settings.host}:{settings.port}/ "
-              f"({'updates enabled' if settings.update_token else 'read-only'})")
+    if settings.update_token:
+        _progress("EXOOWL_UPDATE_TOKEN is set, but this server answers queries only: SPARQL Update and the "
+                  "Graph Store protocol are not implemented yet")
+    _progress(f"serving {settings.store_path} at http://{settings.host}:{settings.port}/ (read-only)")
     gunicorn = Path(sys.executable).with_name("gunicorn")
     # A sync worker busy past --timeout is killed by gunicorn's arbiter and replaced: this stops a
     # runaway query for real (pyoxigraph cannot cancel one) while the other workers keep answering.

@@ -96,8 +96,7 @@ def load_mappings(mappings_dir: Path) -> list[TableMapping]:
     return [load_mapping(p) for p in sorted(mappings_dir.glob("*.toml"))]
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) for each data row of a TSV; comments and blank lines skipped."""
+def _numbered_lines(path: Path) -> list[tuple[int, str]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as exc:
@@ -105,12 +104,27 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     numbered = [(i, line) for i, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")]
     if not numbered:
         raise InputError("no header row", path, 1)
-    header_line, header_text = numbered[0]
-    header = next(csv.reader([header_text], delimiter="\t", quoting=csv.QUOTE_NONE))
+    return numbered
+
+
+def _cells(text: str) -> list[str]:
+    return next(csv.reader([text], delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def read_header(path: Path) -> tuple[int, list[str]]:
+    """The header row of a TSV and its line number."""
+    line, text = _numbered_lines(path)[0]
+    header = _cells(text)
     if len(set(header)) != len(header):
-        raise InputError("duplicate column names in header", path, header_line)
-    for number, text in numbered[1:]:
-        cells = next(csv.reader([text], delimiter="\t", quoting=csv.QUOTE_NONE))
+        raise InputError("duplicate column names in header", path, line)
+    return line, header
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row of a TSV; comments and blank lines skipped."""
+    _, header = read_header(path)
+    for number, text in _numbered_lines(path)[1:]:
+        cells = _cells(text)
         if len(cells) > len(header):
             raise InputError(f"{len(cells)} cells but the header has {len(header)} columns", path, number, len(header) + 1)
         cells += [""] * (len(header) - len(cells))
@@ -204,13 +218,13 @@ def table_graph(m: TableMapping, curated_dir: Path) -> tuple[Graph, int]:
     data_path = curated_dir / m.table
     if not data_path.exists():
         raise InputError(f"mapping names table {m.table!r}, which does not exist", m.path)
+    header_line, header = read_header(data_path)
+    missing = [c.name for c in m.columns if c.name not in header]
+    missing += [m.source] if m.source and m.source not in header else []
+    if missing:
+        raise InputError(f"columns {missing} declared in {m.path.name} are not in the header", data_path, header_line)
     graph, count = Graph(), 0
     for line, row in read_rows(data_path):
-        if count == 0:
-            missing = [c.name for c in m.columns if c.name not in row]
-            missing += [m.source] if m.source and m.source not in row else []
-            if missing:
-                raise InputError(f"columns {missing} declared in {m.path.name} are not in the header", data_path, 1)
         for triple in _row_triples(m, data_path, line, row):
             graph.add(triple)
         count += 1
