@@ -145,3 +145,13 @@ def test_mapping_column_missing_from_the_header_names_the_header_line(built_mini
     mapping.write_text(mapping.read_text() + '\n[columns.colour]\npredicate = "rdfs:comment"\n')
     with pytest.raises(InputError, match=r"findings.tsv:2: columns \['colour'\] declared in findings.toml"):
         build(built_mini)
+
+
+def test_controlled_vocabulary_maps_values_and_rejects_others(built_mini: Settings) -> None:
+    kg = open_kg(built_mini)
+    taxa = kg.query("SELECT DISTINCT ?t WHERE { ?l <http://purl.obolibrary.org/obo/RO_0002162> ?t }").records()
+    assert taxa == [{"t": "obo:NCBITaxon_9606"}]
+    table = built_mini.curated_dir / "lines.tsv"
+    table.write_text(table.read_text() + "hela\tHeLa\tCVCL_0030\tfalse\tmartian\n")
+    with pytest.raises(InputError, match=r"lines.tsv:4:species: 'martian' is not one of \['human'\]"):
+        build(built_mini)

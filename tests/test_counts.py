@@ -31,7 +31,7 @@ def test_counts_follow_the_tables(counts: dict[str, int]) -> None:
     assert counts["isolation kits"] == len(rows("kits.tsv"))
     assert counts["EV markers"] == len(rows("markers.tsv"))
     assert counts["negative-control (purity) markers"] == sum(1 for m in rows("markers.tsv") if m["compartment"])
-    assert counts["genes"] == len(rows("genes.tsv"))
+    assert counts["genes"] == len(rows("genes.tsv")) + len(rows("mouse_genes.tsv"))
     assert counts["cell lines"] == len(rows("cell_lines.tsv"))
     assert counts["problematic cell lines"] == sum(1 for c in rows("cell_lines.tsv") if c["is_problematic"] == "true")
     assert counts["cancers"] == len(rows("cancers.tsv"))

@@ -122,25 +122,12 @@ def test_every_table_has_one_mapping_and_columns_exist():
 
 
 def test_cells_satisfy_required_pattern_and_datatype():
-    for name, m in load_mappings().items():
-        for i, row in enumerate(read_table(m["table"]), start=1):
-            for col, spec in m.get("columns", {}).items():
-                cell = row[col] or ""
-                if spec.get("required"):
-                    assert cell, f"{m['table']} row {i}: required {col} empty"
-                if not cell:
-                    continue
-                if "pattern" in spec:
-                    assert re.search(spec["pattern"], cell), f"{m['table']} row {i}: {col}={cell!r} fails {spec['pattern']}"
-                dt = spec.get("datatype")
-                values = split(cell, spec.get("separator", "\x00")) if spec.get("separator") else [cell]
-                for v in values:
-                    if dt == "xsd:integer":
-                        assert re.fullmatch(r"-?\d+", v), (m["table"], i, col, v)
-                    elif dt == "xsd:decimal":
-                        assert re.fullmatch(r"-?\d+(\.\d+)?", v), (m["table"], i, col, v)
-                    elif dt == "xsd:boolean":
-                        assert v in ("true", "false"), (m["table"], i, col, v)
+    """The real loader enforces each mapping's required cells, patterns (per item of a multi-valued
+    cell) and datatypes, and names file:line:column on the first failure."""
+    from exoowl.curate import curated_graph
+
+    graph, counts = curated_graph(CURATED, CURATED.parent / "mappings")
+    assert len(graph) > 0 and all(n > 0 for n in counts.values())
 
 
 def _defined_subjects() -> set[str]:

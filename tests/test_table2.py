@@ -92,6 +92,7 @@ def test_finding_matches_the_printed_row(row: dict[str, str]) -> None:
         assert found, f"no miRNA name in {name!r}"
         assert normalise(found.group(1).split("-")[-1]) in printed, f"{name} is not in the printed row"
     genes = {g["ncbi_gene_id"]: g for g in table("genes.tsv")}
+    genes |= {g["gene_id"]: g for g in table("mouse_genes.tsv")}
     for gene in filter(None, row["target_gene"].split(";")):
         names = [genes[gene]["symbol"], *genes[gene]["name_in_review"].split(";")]
         assert any(normalise(n) in printed for n in names if n.strip()), f"{names} not in the printed row"

@@ -34,6 +34,7 @@ class ColumnMapping:
     separator: str | None = None
     required: bool = False
     pattern: re.Pattern[str] | None = None
+    values: dict[str, URIRef] = field(default_factory=dict)  # controlled vocabulary: cell → IRI
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def expand_curie(curie: str, where: str = "") -> URIRef:
 
 
 def _column(path: Path, name: str, spec: dict) -> ColumnMapping:
-    unknown = set(spec) - {"predicate", "object", "iri", "datatype", "lang", "separator", "required", "pattern"}
+    unknown = set(spec) - {"predicate", "object", "iri", "datatype", "lang", "separator", "required", "pattern", "values"}
     if unknown:
         raise InputError(f"column {name!r}: unknown keys {sorted(unknown)}", path)
     if spec.get("datatype") and spec["datatype"] not in DATATYPES:
@@ -74,7 +75,7 @@ def _column(path: Path, name: str, spec: dict) -> ColumnMapping:
         predicate=expand_curie(spec["predicate"], str(path)) if spec.get("predicate") else None,
         object=spec.get("object"), iri=spec.get("iri"), datatype=spec.get("datatype"),
         lang=spec.get("lang"), separator=spec.get("separator"), required=bool(spec.get("required")),
-        pattern=pattern)
+        pattern=pattern, values={k: expand_curie(v, str(path)) for k, v in spec.get("values", {}).items()})
 
 
 def load_mapping(path: Path) -> TableMapping:
@@ -166,6 +167,10 @@ def _literal(col: ColumnMapping, value: str, path: Path, line: int) -> Literal:
 
 
 def _object(col: ColumnMapping, value: str, path: Path, line: int) -> URIRef | Literal:
+    if col.values:
+        if value not in col.values:
+            raise InputError(f"{value!r} is not one of {sorted(col.values)}", path, line, col.name)
+        return col.values[value]
     if col.object == "curie":
         try:
             return expand_curie(value)
