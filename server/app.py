@@ -7,6 +7,7 @@ from flask import Flask
 
 from exoowl.config import Settings, load_settings
 
+from .cors import register_cors
 from .errors import register_error_handlers
 from .pages import pages_blueprint
 from .sparql import sparql_blueprint
@@ -17,8 +18,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings or load_settings(overrides)
     app = Flask("exoowl_server")
     app.config["EXOOWL_SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["exoowl_store"] = StoreHandle(settings.store_path)
     register_error_handlers(app)
+    register_cors(app, settings.cors_origins)
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(pages_blueprint)
     return app

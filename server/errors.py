@@ -1,22 +1,45 @@
-"""Typed exoowl errors → RFC 9457 problem responses, in this one place."""
+"""Typed exoowl errors → RFC 9457 problem responses, in this one place.
+
+HTTP errors raised by Flask and Werkzeug (404, 405, 413 …) become problems too, keeping their
+headers (``Allow``); anything unexpected becomes a 500 problem whose body carries no traceback
+(the traceback goes to the log)."""
 from __future__ import annotations
 
-from flask import Flask, Response, json
-from werkzeug.exceptions import HTTPException
+from typing import Any
+
+from flask import Flask, Response, current_app, json
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from exoowl.errors import ExoowlError
 
 
-def problem(status: int, title: str, detail: str) -> Response:
-    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
+def problem(status: int, title: str, detail: str, **extensions: Any) -> Response:
+    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail, **extensions})
     return Response(body, status=status, mimetype="application/problem+json")
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ExoowlError)
     def exoowl_error(exc: ExoowlError) -> Response:
-        return problem(exc.http_status, exc.title, exc.one_line())
+        return problem(exc.http_status, exc.title, exc.one_line(), **exc.extensions())
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge) -> Response:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        return problem(413, "Request too large",
+                       f"the request body is over {limit} bytes, the most this server reads "
+                       "(setting EXOOWL_MAX_REQUEST_BYTES)", limit=limit)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        return problem(exc.code or 500, exc.name, exc.description or exc.name)
+        response = problem(exc.code or 500, exc.name, exc.description or exc.name)
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        current_app.logger.exception("unexpected error answering a request")
+        return problem(500, "Internal server error",
+                       f"the server failed to answer ({type(exc).__name__}); the details are in its log")

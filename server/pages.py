@@ -1,37 +1,73 @@
-"""The landing page and the release download (the full web interface comes with the endpoint work)."""
+"""The web interface: YASGUI at ``/``, entity pages for our IRIs, ``/ontology``, ``/network`` and the
+release download. SPARQL lives in ``server/queries/*.rq``; the front-end packages come from npm
+(``make install`` copies them to ``server/static/vendor/``)."""
 from __future__ import annotations
 
-from html import escape
-from urllib.parse import urlencode
+from pathlib import Path
 
-from flask import Blueprint, Response, current_app, send_file
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_file
 
+from exoowl.config import Settings
 from exoowl.query import named_queries
 
 from .state import current_store
+from .web_entity import entity_response
+from .web_network import facets, network
+from .web_ontology import class_tree, count_inferred, pylode_html, with_intro
 
-pages_blueprint = Blueprint("pages", __name__)
+STATIC = Path(__file__).resolve().parent / "static"
+VENDOR_FILES = ("yasgui.min.js", "yasgui.min.css", "cytoscape.min.js")
+
+pages_blueprint = Blueprint("pages", __name__, template_folder="templates",
+                            static_folder="static", static_url_path="/assets")
 
 
-def _settings():
+def _settings() -> Settings:
     return current_app.config["EXOOWL_SETTINGS"]
 
 
+def missing_vendor_files() -> list[str]:
+    """Front-end files that ``make install`` has not copied from node_modules yet."""
+    return [name for name in VENDOR_FILES if not (STATIC / "vendor" / name).exists()]
+
+
 @pages_blueprint.route("/")
-def index() -> Response:
+def index() -> str:
     store = current_store()
-    graphs = "".join(f"<li><code>{escape(g)}</code>: {store.count(g)} triples</li>" for g in store.graphs())
-    queries = "".join(
-        f'<li><a href="/sparql?{urlencode({"query": q.sparql})}">{escape(q.name)}</a>: {escape(q.question)}</li>'
-        for q in named_queries(_settings().queries_dir).values())
-    body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>exoowl</title></head>
-<body><h1>exoowl</h1><p>The semantic knowledge graph of tumor-derived exosomes.</p>
-<p>SPARQL 1.1 endpoint: <code>/sparql</code> (GET or POST <code>query</code>).
-Ontology release for Protégé: <a href="/ontology/exoowl.owl">exoowl.owl</a>.</p>
-<h2>Graphs</h2><ul>{graphs}</ul><h2>Named queries</h2><ul>{queries}</ul></body></html>"""
-    return Response(body, mimetype="text/html")
+    queries = [{"name": q.name, "question": q.question, "sparql": q.sparql}
+               for q in named_queries(_settings().queries_dir).values()]
+    graphs = [(g, store.count(g)) for g in store.graphs()]
+    return render_template("index.html", queries=queries, graphs=graphs, missing=missing_vendor_files())
 
 
 @pages_blueprint.route("/ontology/exoowl.owl")
 def release() -> Response:
     return send_file(_settings().release_file, mimetype="application/rdf+xml", as_attachment=False)
+
+
+@pages_blueprint.route("/ontology")
+def ontology() -> str:
+    settings = _settings()
+    tree = class_tree()
+    intro = render_template("ontology_intro.html", tree=tree, inferred=count_inferred(tree))
+    return with_intro(pylode_html(settings.release_file, settings.store_path.parent / "cache" / "ontology-doc"), intro)
+
+
+@pages_blueprint.route("/ontology/<path:term>")
+def ontology_term(term: str) -> Response:
+    return entity_response(f"ontology/{term}")
+
+
+@pages_blueprint.route("/id/<path:rest>")
+def individual(rest: str) -> Response:
+    return entity_response(f"id/{rest}")
+
+
+@pages_blueprint.route("/network")
+def network_page() -> str:
+    return render_template("network.html", facets=facets(), missing=missing_vendor_files())
+
+
+@pages_blueprint.route("/network.json")
+def network_json() -> Response:
+    return jsonify({**network(request.args.get("cancer"), request.args.get("process")), "facets": facets()})

@@ -55,7 +55,8 @@ def test_release_download(client, built_mini: Settings) -> None:
 
 
 def test_missing_query_is_a_400_problem(client) -> None:
-    assert client.get("/sparql").status_code == 400
+    # GET /sparql without a query answers the service description (tests/test_protocol.py)
+    assert client.post("/sparql", data={"format": "json"}).status_code == 400
 
 
 def free_port() -> int:

@@ -32,6 +32,15 @@ class Settings:
     update_token: str | None = field(default=None, repr=False,
                                      metadata={"env": "EXOOWL_UPDATE_TOKEN", "flag": False,
                                                "help": "bearer token enabling writes; unset means read-only"})
+    cors_origins: str = field(default="*", metadata={
+        "env": "EXOOWL_CORS_ORIGINS", "flag": False,
+        "help": "origins browsers may call the endpoint from (CORS): `*` or a space-separated list"})
+    allow_remote: bool = field(default=False, metadata={
+        "env": "EXOOWL_ALLOW_REMOTE", "flag": False,
+        "help": "allow SERVICE clauses (pyoxigraph then calls the remote endpoint) and FROM of graphs not in the store"})
+    max_request_bytes: int = field(default=1048576, metadata={
+        "env": "EXOOWL_MAX_REQUEST_BYTES", "flag": False,
+        "help": "largest request body the server reads (1 MiB); larger ones get 413"})
 
     @property
     def store_path(self) -> Path:
@@ -70,7 +79,14 @@ class Settings:
         return self.root / "queries"
 
 
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
 def _convert(name: str, raw: str, kind: Any) -> Any:
+    if kind in (bool, "bool"):
+        if raw.strip().lower() not in _BOOLEANS:
+            raise UsageError(f"setting {name}: {raw!r} is not a boolean (true/false, 1/0, yes/no)")
+        return _BOOLEANS[raw.strip().lower()]
     try:
         if kind in (Path, "Path"):
             return Path(raw).expanduser()
@@ -98,6 +114,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
     settings = replace(settings, **given)
     if settings.query_timeout <= 0:
         raise UsageError(f"query timeout must be positive, got {settings.query_timeout}")
+    if settings.max_request_bytes <= 0:
+        raise UsageError(f"max request bytes must be positive, got {settings.max_request_bytes}")
     return settings
 
 
@@ -107,5 +125,6 @@ def describe_settings() -> list[tuple[str, str, str, str]]:
     for f in fields(Settings):
         default = f.default if f.default_factory is MISSING else "the source checkout"
         flag = f"--{f.name.replace('_', '-')}" if f.metadata.get("flag", True) else "(none)"
-        rows.append((flag, f.metadata["env"], "unset" if default is None else str(default), f.metadata["help"]))
+        shown = "unset" if default is None else str(default).lower() if isinstance(default, bool) else str(default)
+        rows.append((flag, f.metadata["env"], shown, f.metadata["help"]))
     return rows

@@ -2,6 +2,7 @@
 each in one place (``exoowl.cli.main`` and ``server.errors``)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -19,6 +20,10 @@ class ExoowlError(Exception):
     def one_line(self) -> str:
         """The cause on one line, as printed by the CLI."""
         return " ".join(self.message.split())
+
+    def extensions(self) -> dict[str, object]:
+        """Extra members of the HTTP problem response (RFC 9457 extension members)."""
+        return {}
 
 
 class UsageError(ExoowlError):
@@ -40,9 +45,13 @@ class InputError(ExoowlError):
 
 
 class QuerySyntaxError(UsageError):
-    """A SPARQL query or update does not parse."""
+    """A SPARQL query or update does not parse; the parser's ``error at LINE:COLUMN`` is kept."""
 
     title = "Malformed query"
+
+    def extensions(self) -> dict[str, object]:
+        found = re.search(r"error at (\d+):(\d+)", self.message)
+        return {"line": int(found.group(1)), "column": int(found.group(2))} if found else {}
 
 
 class NotFound(UsageError):
@@ -78,3 +87,37 @@ class StoreError(ExoowlError):
 
     http_status = 503
     title = "Store unavailable"
+
+
+class RefusedQuery(UsageError):
+    """A query the endpoint will not run: SERVICE calls, FROM of graphs it does not hold (HTTP 400)."""
+
+    title = "Query refused"
+
+
+class UnsupportedMediaType(UsageError):
+    """A request body in a media type or charset the endpoint does not read (HTTP 415)."""
+
+    http_status = 415
+    title = "Unsupported media type"
+
+
+class NotAcceptable(ExoowlError):
+    """No format the client accepts can carry the answer (HTTP 406); lists the formats that can."""
+
+    http_status = 406
+    title = "Not acceptable"
+
+    def __init__(self, message: str, supported: list[str]) -> None:
+        super().__init__(f"{message}; supported: {', '.join(supported)}")
+        self.supported = supported
+
+    def extensions(self) -> dict[str, object]:
+        return {"supported": self.supported}
+
+
+class NotImplementedYet(ExoowlError):
+    """A request the protocol defines but exoowl does not serve yet, e.g. SPARQL Update (HTTP 501)."""
+
+    http_status = 501
+    title = "Not implemented"

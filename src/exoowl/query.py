@@ -201,12 +201,13 @@ class QueryResult:
         return f"{body}\n{len(self.rows)} row(s)\n" if self.rows else body + "\n"
 
 
-def serialize(result: Any, fmt: str) -> bytes:
-    """Serialise a raw pyoxigraph result (SELECT/ASK: json, xml, csv, tsv; graphs: RDF formats)."""
+def serialize(result: Any, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
+    """Serialise a raw pyoxigraph result (SELECT/ASK: json, xml, csv, tsv; graphs, or a list of
+    triples: RDF formats, with our prefixes and any ``prefixes`` given)."""
     if isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)):
         if fmt not in SELECT_FORMATS:
             raise UsageError(f"results are written as table, {', '.join(SELECT_FORMATS)}; not {fmt!r}")
         return result.serialize(format=SELECT_FORMATS[fmt])
     if fmt not in GRAPH_FORMATS:
         raise UsageError(f"a graph result is written as one of {', '.join(GRAPH_FORMATS)}; not {fmt!r}")
-    return ox.serialize(result, format=GRAPH_FORMATS[fmt], prefixes=PREFIXES)
+    return ox.serialize(result, format=GRAPH_FORMATS[fmt], prefixes={**PREFIXES, **(prefixes or {})})

@@ -16,12 +16,13 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Iterable
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from .errors import QuerySyntaxError, StoreError, UsageError
+from .sparql_safety import analyse
 
 MANIFEST = "build.json"
 DATABASE = "oxigraph"
@@ -144,15 +145,16 @@ class Store:
             return len(self.db)
         return sum(1 for _ in self.db.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
 
-    def query(self, sparql: str, *, default_graphs: list[str] | None = None) -> Any:
-        """Run a SPARQL query. ``default_graphs`` None means the union of all named graphs."""
-        options: dict[str, Any] = {}
-        if default_graphs is None:
-            options["use_default_graph_as_union"] = True
-        else:
-            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    def query(self, sparql: str, *, default_graphs: list[str] | None = None,
+              named_graphs: list[str] | None = None, base_iri: str | None = None) -> Any:
+        """Run a SPARQL query over a dataset.
+
+        ``default_graphs`` / ``named_graphs`` set the dataset and win over the query's own FROM /
+        FROM NAMED (as the SPARQL 1.1 Protocol's ``default-graph-uri`` / ``named-graph-uri`` do).
+        Neither given: the default graph is the union of all named graphs, unless the query
+        declares its dataset with FROM / FROM NAMED. ``base_iri`` resolves relative IRIs."""
         try:
-            return self.db.query(sparql, **options)
+            return self.db.query(sparql, base_iri=base_iri, **_dataset_options(sparql, default_graphs, named_graphs))
         except SyntaxError as exc:
             raise QuerySyntaxError(f"malformed SPARQL: {exc}") from exc
 
@@ -172,5 +174,14 @@ class Store:
         self.db.flush()
 
 
-def iter_quads(store: Store, graph_iri: str) -> Iterator[ox.Quad]:
-    return store.db.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))
+
+def _dataset_options(sparql: str, default_graphs: list[str] | None,
+                     named_graphs: list[str] | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if default_graphs is not None:
+        options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    if named_graphs is not None:
+        options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    if not options and not analyse(sparql).declares_dataset:
+        options["use_default_graph_as_union"] = True
+    return options
