@@ -13,8 +13,9 @@ VENDOR_FILES := node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@za
 
 .PHONY: install install-test browser serve test build release clean
 
-install: $(VENV)/.installed $(VENDOR)/.installed  ## set-up alone: venv, Python packages, front-end packages
-$(VENV)/.installed: pyproject.toml
+install: $(VENV)/.installed  ## set-up alone: front-end packages, venv, Python packages
+# the front-end files first: the Python package ships them as package data
+$(VENV)/.installed: pyproject.toml $(VENDOR)/.installed
 	@command -v java >/dev/null || { echo "exoowl: Java 17+ is needed for HermiT (apt-get install openjdk-17-jre-headless)" >&2; exit 2; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip setuptools wheel
