@@ -38,6 +38,7 @@ from exoowl.store import DATABASE, Store, StoreLocation  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 EXOOWL = str(Path(sys.executable).with_name("exoowl"))
 ACCEPT = {"Accept": "application/sparql-results+json"}
+PREFLIGHT_SECONDS = 120
 
 
 def free_port() -> int:
@@ -159,7 +160,11 @@ def preflight(url: str, queries: list[tuple[str, str]]) -> tuple[list[tuple[str,
     """The queries a server answers, and the error it gives for the others."""
     answered, failed = [], {}
     for name, text in queries:
-        response = requests.post(url, data={"query": text}, headers=ACCEPT, timeout=600)
+        try:
+            response = requests.post(url, data={"query": text}, headers=ACCEPT, timeout=PREFLIGHT_SECONDS)
+        except requests.RequestException as exc:
+            failed[name] = f"no answer within {PREFLIGHT_SECONDS} s ({type(exc).__name__})"
+            continue
         if response.status_code == 200:
             answered.append((name, text))
         else:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from exoowl.config import Settings
 from exoowl.query import named_queries
 
-from .state import current_store
+from .state import store_handle
 from .web_entity import entity_response
 from .web_network import facets, network
 from .web_ontology import class_tree, count_inferred, pylode_html, with_intro
@@ -33,10 +33,9 @@ def missing_vendor_files() -> list[str]:
 
 @pages_blueprint.route("/")
 def index() -> str:
-    store = current_store()
     queries = [{"name": q.name, "question": q.question, "sparql": q.sparql}
                for q in named_queries(_settings().queries_dir).values()]
-    graphs = [(g, store.count(g)) for g in store.graphs()]
+    graphs = [(s.graph, s.triples) for s in store_handle().statistics()]  # cached per build
     return render_template("index.html", queries=queries, graphs=graphs, missing=missing_vendor_files())
 
 
