@@ -31,3 +31,10 @@ def test_validate_and_build_from_the_api(mini: Settings) -> None:
     assert report.graphs and not report.skipped
     result = exoowl.open(mini.store_path, root=mini.root).validate()
     assert result.conforms and result.violations == 0
+
+
+def test_settings_accept_strings_for_typed_fields(tmp_path) -> None:
+    from exoowl.config import load_settings
+
+    settings = load_settings({"store": str(tmp_path / "s"), "port": "8123", "query_timeout": "2.5"}, environ={})
+    assert settings.store_path == tmp_path / "s" and settings.port == 8123 and settings.query_timeout == 2.5

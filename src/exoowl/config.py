@@ -99,6 +99,11 @@ def _convert(name: str, raw: str, kind: Any) -> Any:
     return raw
 
 
+def _kind(f: Any) -> Any:
+    """The settings field's type without ``| None`` (annotations are strings here)."""
+    return f.type.split(" |")[0] if isinstance(f.type, str) else f.type
+
+
 def load_settings(overrides: Mapping[str, Any] | None = None,
                   environ: Mapping[str, str] | None = None) -> Settings:
     """Defaults, then ``EXOOWL_*`` variables, then explicit overrides (CLI flags); ``None`` means unset."""
@@ -107,10 +112,11 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
     for f in fields(Settings):
         var = f.metadata["env"]
         if env.get(var):
-            kind = f.type.split(" |")[0] if isinstance(f.type, str) else f.type
-            values[f.name] = _convert(var, env[var], kind)
+            values[f.name] = _convert(var, env[var], _kind(f))
     settings = replace(Settings(), **values)
-    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    kinds = {f.name: _kind(f) for f in fields(Settings)}
+    given = {k: _convert(k, v, kinds[k]) if isinstance(v, str) else v
+             for k, v in (overrides or {}).items() if v is not None}
     settings = replace(settings, **given)
     if settings.query_timeout <= 0:
         raise UsageError(f"query timeout must be positive, got {settings.query_timeout}")
