@@ -9,6 +9,7 @@ from exoowl.config import Settings, load_settings
 
 from .cors import register_cors
 from .errors import register_error_handlers
+from .metrics import register_metrics
 from .pages import pages_blueprint
 from .sparql import sparql_blueprint
 from .state import StoreHandle
@@ -19,7 +20,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app = Flask("exoowl_server")
     app.config["EXOOWL_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.extensions["exoowl_store"] = StoreHandle(settings.store_path)
+    app.extensions["exoowl_store"] = handle = StoreHandle(settings.store_path)
+    register_metrics(app, handle)
     register_error_handlers(app)
     register_cors(app, settings.cors_origins)
     app.register_blueprint(sparql_blueprint)

@@ -54,6 +54,14 @@ def test_release_download(client, built_mini: Settings) -> None:
     assert response.status_code == 200 and response.data == built_mini.release_file.read_bytes()
 
 
+def test_metrics_count_requests_and_report_store_size(client) -> None:
+    client.get("/sparql", query_string={"query": "ASK {}"})
+    text = client.get("/metrics").data.decode()
+    assert 'exoowl_http_requests_total{endpoint="/sparql",method="GET",status="200"}' in text
+    assert "exoowl_http_request_duration_seconds_bucket" in text
+    assert 'exoowl_store_triples{graph="https://w3id.org/exoowl/graph/review"}' in text
+
+
 def test_missing_query_is_a_400_problem(client) -> None:
     # GET /sparql without a query answers the service description (tests/test_protocol.py)
     assert client.post("/sparql", data={"format": "json"}).status_code == 400
@@ -118,5 +126,8 @@ def test_query_timeout_stops_a_runaway_query_while_others_are_answered(built_min
             assert time.monotonic() - started < 20
         after = requests.get(url, params={"query": "ASK {}"}, timeout=10)
         assert after.status_code == 200
+        metrics = requests.get(url.replace("/sparql", "/metrics"), timeout=10).text
+        assert "exoowl_query_timeouts_total 1.0" in metrics
+        assert 'endpoint="/sparql",method="GET",status="200"' in metrics
     finally:
         stop(server)

@@ -3,6 +3,7 @@ or reasoning failed, 2 usage or input error; errors print one line naming file a
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -12,7 +13,7 @@ import click
 from . import __version__
 from .api import open as open_kg
 from .build import build as run_build
-from .config import load_settings
+from .config import Settings, load_settings
 from .errors import ExoowlError, ValidationFailed
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
 from .query import GRAPH_FORMATS, SELECT_FORMATS, QueryResult, get_named_query, named_queries, parse_params, serialize
@@ -173,9 +174,19 @@ def serve(store: Path | None, host: str | None, port: int | None, query_timeout:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     # A sync worker busy past --timeout is killed by gunicorn's arbiter and replaced: this stops a
     # runaway query for real (pyoxigraph cannot cancel one) while the other workers keep answering.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(settings))
     os.execv(str(gunicorn), [str(gunicorn), "--workers", str(settings.workers), "--bind",
                              f"{settings.host}:{settings.port}", "--timeout", str(int(settings.query_timeout) + 1),
+                             "--config", "python:exoowl_server.gunicorn_conf",
                              "--access-logfile", "-", "exoowl_server:create_app()"])
+
+
+def _fresh_metrics_dir(settings: Settings) -> Path:
+    """An empty directory where the server's worker processes keep their metric samples."""
+    directory = settings.store_path.parent / f"metrics-{settings.port}"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory
 
 
 def main() -> None:
