@@ -13,6 +13,7 @@ from .metrics import register_metrics
 from .pages import pages_blueprint
 from .sparql import sparql_blueprint
 from .state import StoreHandle
+from .timeout import register_timeout
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -22,6 +23,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["exoowl_store"] = handle = StoreHandle(settings.store_path)
     register_metrics(app, handle)
+    register_timeout(app, settings.query_timeout)
     register_error_handlers(app)
     register_cors(app, settings.cors_origins)
     app.register_blueprint(sparql_blueprint)

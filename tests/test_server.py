@@ -118,12 +118,10 @@ def test_query_timeout_stops_a_runaway_query_while_others_are_answered(built_min
             time.sleep(0.5)
             quick = requests.get(url, params={"query": "ASK {}"}, timeout=10)
             assert quick.status_code == 200 and quick.elapsed.total_seconds() < 2
-            try:
-                stopped = runaway.result(timeout=60)
-                assert stopped.status_code >= 500
-            except requests.ConnectionError:
-                pass  # the worker running it was killed and replaced
-            assert time.monotonic() - started < 20
+            stopped = runaway.result(timeout=60)
+            assert stopped.status_code == 503 and stopped.headers["Content-Type"] == "application/problem+json"
+            assert "query timeout of 2 s" in stopped.json()["detail"]
+            assert time.monotonic() - started < 6
         after = requests.get(url, params={"query": "ASK {}"}, timeout=10)
         assert after.status_code == 200
         metrics = requests.get(url.replace("/sparql", "/metrics"), timeout=10).text

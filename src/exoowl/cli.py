@@ -172,11 +172,12 @@ def serve(store: Path | None, host: str | None, port: int | None, query_timeout:
                   "Graph Store protocol are not implemented yet")
     _progress(f"serving {settings.store_path} at http://{settings.host}:{settings.port}/ (read-only)")
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    # A sync worker busy past --timeout is killed by gunicorn's arbiter and replaced: this stops a
-    # runaway query for real (pyoxigraph cannot cancel one) while the other workers keep answering.
+    # A request past the query timeout is answered 503 by the worker's watchdog, which then ends
+    # the worker (pyoxigraph cannot cancel a query); gunicorn's own --timeout, a little longer, is
+    # the backstop that kills a worker whose watchdog could not run.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(settings))
     os.execv(str(gunicorn), [str(gunicorn), "--workers", str(settings.workers), "--bind",
-                             f"{settings.host}:{settings.port}", "--timeout", str(int(settings.query_timeout) + 1),
+                             f"{settings.host}:{settings.port}", "--timeout", str(int(settings.query_timeout) + 5),
                              "--config", "python:exoowl_server.gunicorn_conf",
                              "--access-logfile", "-", "exoowl_server:create_app()"])
 
