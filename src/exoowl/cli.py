@@ -32,9 +32,14 @@ def store_option(func: Callable) -> Callable:
                         help="Store location [env EXOOWL_STORE; default var/store in the project].")(func)
 
 
-def print_report(report: Any, limit: int | None = None) -> None:
-    for r in report.results[:limit]:
-        click.echo(f"{r.severity}\t{r.focus}\t{r.path or '-'}\t{r.message}")
+def result_line(result: Any) -> str:
+    """One SHACL result: severity, focus node, path and message, tab-separated."""
+    return f"{result.severity}\t{result.focus}\t{result.path or '-'}\t{result.message}"
+
+
+def print_report(report: Any) -> None:
+    for r in report.results:
+        click.echo(result_line(r))
     click.echo(f"conforms: {'yes' if report.conforms else 'no'} "
                f"({report.violations} violation(s), {report.warnings} warning(s))")
 
@@ -204,7 +209,7 @@ def main() -> None:
         if isinstance(exc, ValidationFailed) and exc.report is not None and not exc.printed:
             for r in exc.report.results:
                 if r.severity == "Violation":
-                    click.echo(f"{r.severity}\t{r.focus}\t{r.path or '-'}\t{r.message}", err=True)
+                    click.echo(result_line(r), err=True)
         click.echo(f"exoowl: error: {exc.one_line()}", err=True)
         sys.exit(exc.exit_code)
     except SystemExit:
