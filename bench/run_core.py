@@ -32,7 +32,7 @@ BUILDS, QUERY_RUNS = 3, 30
 
 
 def median_ms(samples: list[float]) -> str:
-    return f"{statistics.median(samples) * 1000:.1f}"
+    return f"{statistics.median(samples) * 1000:.1f}" if samples else "–"
 
 
 def p95_ms(samples: list[float]) -> str:

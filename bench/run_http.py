@@ -15,7 +15,6 @@ import concurrent.futures
 import os
 import shlex
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ import pyoxigraph as ox
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_core import machine, write_section  # noqa: E402
+from run_core import machine, median_ms, write_section  # noqa: E402
 
 from exoowl.api import KnowledgeGraph  # noqa: E402
 from exoowl.build import build  # noqa: E402
@@ -159,10 +158,6 @@ def stop_process(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(30)
-
-
-def median_ms(values: list[float]) -> str:
-    return f"{statistics.median(values) * 1000:.1f}" if values else "–"
 
 
 def preflight(url: str, queries: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], dict[str, str]]:

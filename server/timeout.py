@@ -5,19 +5,20 @@ The core the query held is freed at once and the client learns what happened. Ou
 (no socket in the WSGI environ, e.g. the Flask test client) there is no watchdog."""
 from __future__ import annotations
 
-import json
 import os
 import socket
 import threading
 
 from flask import Flask, g, request
 
+from .errors import problem
 from .metrics import TIMEOUTS
 
 
 def _problem(seconds: float) -> bytes:
-    body = json.dumps({"type": "about:blank", "title": "Query timeout", "status": 503,
-                       "detail": f"the request ran past the query timeout of {seconds:g} s and was stopped"}).encode()
+    """The whole HTTP response, written by hand: the worker cannot go back through WSGI."""
+    body = problem(503, "Query timeout",
+                   f"the request ran past the query timeout of {seconds:g} s and was stopped").get_data()
     head = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
             f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n").encode()
     return head + body

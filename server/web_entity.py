@@ -9,7 +9,7 @@ from flask import Response, render_template, request
 
 from exoowl.errors import NotFound
 from exoowl.namespaces import BASE, PREFIXES
-from exoowl.query import GRAPH_FORMATS, shorten
+from exoowl.query import serialize, shorten
 
 from .web_queries import Term, construct, display, href, select
 
@@ -135,7 +135,7 @@ def entity_response(path: str) -> Response:
         raise NotFound(f"nothing is known about <{node.value}>")
     mime = _wanted_type()
     if mime in RDF_TYPES:
-        body = ox.serialize(triples, format=GRAPH_FORMATS[RDF_TYPES[mime]], prefixes=PREFIXES)
+        body = serialize(triples, RDF_TYPES[mime])
         response = Response(body, mimetype=mime)
     else:
         response = Response(render_template("entity.html", entity=describe(node.value), path=path), mimetype="text/html")

@@ -19,6 +19,10 @@ def open_kg(settings: Settings) -> KnowledgeGraph:
     return KnowledgeGraph(settings, Store.open(settings.store_path))
 
 
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
 def snapshot(settings: Settings) -> tuple[str, dict[str, int]]:
     target = os.readlink(settings.store_path)
     return target, open_kg(settings).counts()
@@ -57,7 +61,7 @@ def test_defined_class_classifies_curated_individuals(built_mini: Settings) -> N
 def test_malformed_row_stops_the_build_and_keeps_the_old_store(built_mini: Settings) -> None:
     before = snapshot(built_mini)
     table = built_mini.curated_dir / "lines.tsv"
-    table.write_text(table.read_text() + "hela\tHeLa\tCVCL_0030\tmaybe\n")
+    append(table, "hela\tHeLa\tCVCL_0030\tmaybe\n")
     with pytest.raises(InputError) as caught:
         build(built_mini)
     assert caught.value.path == table and caught.value.line == 4 and caught.value.column == "flagged"
@@ -68,7 +72,7 @@ def test_malformed_row_stops_the_build_and_keeps_the_old_store(built_mini: Setti
 def test_shacl_violation_stops_the_build_and_keeps_the_old_store(built_mini: Settings) -> None:
     before = snapshot(built_mini)
     table = built_mini.curated_dir / "lines.tsv"
-    table.write_text(table.read_text() + "hela\tHeLa\tHELA-1\tfalse\n")
+    append(table, "hela\tHeLa\tHELA-1\tfalse\n")
     with pytest.raises(ValidationFailed) as caught:
         build(built_mini)
     assert caught.value.report.violations == 1
@@ -77,21 +81,21 @@ def test_shacl_violation_stops_the_build_and_keeps_the_old_store(built_mini: Set
 
 def test_row_pointing_at_an_unsafe_iri_is_an_input_error(built_mini: Settings) -> None:
     table = built_mini.curated_dir / "findings.tsv"
-    table.write_text(table.read_text() + "3\tHs 578T\t74\n")
+    append(table, "3\tHs 578T\t74\n")
     with pytest.raises(InputError, match=r"findings.tsv:5:line"):
         build(built_mini)
 
 
 def test_malformed_reference_is_an_input_error(built_mini: Settings) -> None:
     table = built_mini.curated_dir / "findings.tsv"
-    table.write_text(table.read_text() + "3\ta549\tref 12\n")
+    append(table, "3\ta549\tref 12\n")
     with pytest.raises(InputError, match=r"findings.tsv:5:reference: reference 'ref 12' is not a number"):
         build(built_mini)
 
 
 def test_uncited_row_rests_on_the_review_alone(built_mini: Settings) -> None:
     table = built_mini.curated_dir / "findings.tsv"
-    table.write_text(table.read_text() + "3\ta549\t\n")
+    append(table, "3\ta549\t\n")
     build(built_mini)
     rows = open_kg(built_mini).query("""PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
         SELECT ?p WHERE { <https://w3id.org/exoowl/id/finding/3> ?p ?o FILTER(?p IN (exoowl:hasSource, exoowl:reportedIn)) }""")
@@ -102,7 +106,7 @@ def test_staleness_follows_the_inputs(built_mini: Settings) -> None:
     assert not is_stale(built_mini)
     assert build(built_mini, only_if_stale=True).skipped
     table = built_mini.curated_dir / "lines.tsv"
-    table.write_text(table.read_text() + "hela\tHeLa\tCVCL_0030\tfalse\n")
+    append(table, "hela\tHeLa\tCVCL_0030\tfalse\n")
     assert is_stale(built_mini)
     report = build(built_mini, only_if_stale=True)
     assert not report.skipped and report.tables["lines.tsv"] == 3
@@ -142,7 +146,7 @@ def test_release_is_regenerated_by_the_build(mini: Settings) -> None:
 
 def test_mapping_column_missing_from_the_header_names_the_header_line(built_mini: Settings) -> None:
     mapping = built_mini.mappings_dir / "findings.toml"
-    mapping.write_text(mapping.read_text() + '\n[columns.colour]\npredicate = "rdfs:comment"\n')
+    append(mapping, '\n[columns.colour]\npredicate = "rdfs:comment"\n')
     with pytest.raises(InputError, match=r"findings.tsv:2: columns \['colour'\] declared in findings.toml"):
         build(built_mini)
 
@@ -152,6 +156,6 @@ def test_controlled_vocabulary_maps_values_and_rejects_others(built_mini: Settin
     taxa = kg.query("SELECT DISTINCT ?t WHERE { ?l <http://purl.obolibrary.org/obo/RO_0002162> ?t }").records()
     assert taxa == [{"t": "obo:NCBITaxon_9606"}]
     table = built_mini.curated_dir / "lines.tsv"
-    table.write_text(table.read_text() + "hela\tHeLa\tCVCL_0030\tfalse\tmartian\n")
+    append(table, "hela\tHeLa\tCVCL_0030\tfalse\tmartian\n")
     with pytest.raises(InputError, match=r"lines.tsv:4:species: 'martian' is not one of \['human'\]"):
         build(built_mini)

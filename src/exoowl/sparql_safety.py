@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator
 from urllib.parse import urljoin
 
@@ -72,7 +73,9 @@ def tokens(text: str) -> Iterator[Token]:
             yield Token(found.lastgroup or "other", found.group(), found.start())
 
 
+@lru_cache(maxsize=1024)
 def analyse(text: str) -> SparqlFeatures:
+    """Read once per distinct text (the endpoint's checks and the store's dataset choice both ask)."""
     toks = list(tokens(text))
     prefixes, base = _prologue(toks)
     resolve = lambda tok: _resolve(tok, prefixes, base)  # noqa: E731

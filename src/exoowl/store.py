@@ -174,7 +174,6 @@ class Store:
         self.db.flush()
 
 
-
 def _dataset_options(sparql: str, default_graphs: list[str] | None,
                      named_graphs: list[str] | None) -> dict[str, Any]:
     options: dict[str, Any] = {}
