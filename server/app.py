@@ -6,9 +6,12 @@ from typing import Any
 from flask import Flask
 
 from exoowl.config import Settings, load_settings
+from exoowl.store import StoreLocation
+from exoowl.write import Writer
 
 from .cors import register_cors
 from .errors import register_error_handlers
+from .graph_store import graph_store_blueprint
 from .metrics import register_metrics
 from .pages import pages_blueprint
 from .sparql import sparql_blueprint
@@ -22,10 +25,17 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config["EXOOWL_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["exoowl_store"] = handle = StoreHandle(settings.store_path)
+    # A write waits for the store's write lock at most half the request timeout; superseded builds
+    # stay twice the timeout, for the queries still reading them.
+    app.extensions["exoowl_writer"] = Writer(StoreLocation(settings.store_path),
+                                             lock_timeout=settings.query_timeout / 2,
+                                             grace=settings.query_timeout * 2,
+                                             fallback_shapes=settings.shapes_dir)
     register_metrics(app, handle)
     register_timeout(app, settings.query_timeout)
     register_error_handlers(app)
     register_cors(app, settings.cors_origins)
     app.register_blueprint(sparql_blueprint)
+    app.register_blueprint(graph_store_blueprint)
     app.register_blueprint(pages_blueprint)
     return app

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-ALLOW_METHODS = "GET, HEAD, POST, OPTIONS"
+ALLOW_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
 ALLOW_HEADERS = "Accept, Content-Type, Authorization"
-EXPOSE_HEADERS = "Content-Type, Content-Length"
+EXPOSE_HEADERS = "Content-Type, Content-Length, Location, WWW-Authenticate, Retry-After"
 
 
 def allowed_origin(configured: str, origin: str | None) -> str | None:

@@ -21,7 +21,9 @@ def problem(status: int, title: str, detail: str, **extensions: Any) -> Response
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ExoowlError)
     def exoowl_error(exc: ExoowlError) -> Response:
-        return problem(exc.http_status, exc.title, exc.one_line(), **exc.extensions())
+        response = problem(exc.http_status, exc.title, exc.one_line(), **exc.extensions())
+        response.headers.update(exc.headers())
+        return response
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge) -> Response:

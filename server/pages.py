@@ -7,10 +7,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_file
 
-from exoowl.config import Settings
 from exoowl.query import named_queries
 
-from .state import store_handle
+from .state import settings, store_handle
 from .web_entity import entity_response
 from .web_network import facets, network
 from .web_ontology import class_tree, count_inferred, pylode_html, with_intro
@@ -22,10 +21,6 @@ pages_blueprint = Blueprint("pages", __name__, template_folder="templates",
                             static_folder="static", static_url_path="/assets")
 
 
-def _settings() -> Settings:
-    return current_app.config["EXOOWL_SETTINGS"]
-
-
 def missing_vendor_files() -> list[str]:
     """Front-end files that ``make install`` has not copied from node_modules yet."""
     return [name for name in VENDOR_FILES if not (STATIC / "vendor" / name).exists()]
@@ -34,22 +29,23 @@ def missing_vendor_files() -> list[str]:
 @pages_blueprint.route("/")
 def index() -> str:
     queries = [{"name": q.name, "question": q.question, "sparql": q.sparql}
-               for q in named_queries(_settings().queries_dir).values()]
+               for q in named_queries(settings().queries_dir).values()]
     graphs = [(s.graph, s.triples) for s in store_handle().statistics()]  # cached per build
     return render_template("index.html", queries=queries, graphs=graphs, missing=missing_vendor_files())
 
 
 @pages_blueprint.route("/ontology/exoowl.owl")
 def release() -> Response:
-    return send_file(_settings().release_file, mimetype="application/rdf+xml", as_attachment=False)
+    return send_file(settings().release_file, mimetype="application/rdf+xml", as_attachment=False)
 
 
 @pages_blueprint.route("/ontology")
 def ontology() -> str:
-    settings = _settings()
+    configured = settings()
     tree = class_tree()
     intro = render_template("ontology_intro.html", tree=tree, inferred=count_inferred(tree))
-    return with_intro(pylode_html(settings.release_file, settings.store_path.parent / "cache" / "ontology-doc"), intro)
+    return with_intro(pylode_html(configured.release_file, configured.store_path.parent / "cache" / "ontology-doc"),
+                      intro)
 
 
 @pages_blueprint.route("/ontology/<path:term>")

@@ -48,7 +48,7 @@ def read_operation(request: Request) -> Operation:
 
 def _from_get(params: MultiDict) -> Operation:
     if "update" in params:
-        raise UsageError("SPARQL Update is sent with POST, never GET (and updates are not implemented yet)")
+        raise UsageError("SPARQL Update is sent with POST, never GET")
     if "query" not in params:
         return Operation("service-description")
     return _operation("query", _single(params, "query"), params)

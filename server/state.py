@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from exoowl.config import Settings
 from exoowl.service import GraphStatistics, graph_statistics
 from exoowl.store import Store
 
@@ -38,6 +39,10 @@ class StoreHandle:
             if self._statistics is None:
                 self._statistics = graph_statistics(store)
             return self._statistics
+
+
+def settings() -> Settings:
+    return current_app.config["EXOOWL_SETTINGS"]
 
 
 def store_handle() -> StoreHandle:

@@ -3,6 +3,7 @@ the served store untouched, staleness."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -121,11 +122,13 @@ def test_interrupted_build_is_reported_and_removed(built_mini: Settings) -> None
     assert not leftover.exists()
 
 
-def test_old_builds_are_pruned(built_mini: Settings) -> None:
-    for _ in range(3):
-        build(built_mini)
-    builds = list(StoreLocation(built_mini.store_path).builds_dir.iterdir())
-    assert len(builds) == 2
+def test_old_builds_are_pruned_once_no_query_can_still_read_them(built_mini: Settings) -> None:
+    location = StoreLocation(built_mini.store_path)
+    for _ in range(2):
+        build(built_mini)  # superseded builds stay twice the query timeout (60 s here)
+    assert len(list(location.builds_dir.iterdir())) == 3
+    build(replace(built_mini, query_timeout=0.001))
+    assert len(list(location.builds_dir.iterdir())) == 2
 
 
 def test_a_path_that_is_not_a_store_is_refused(mini: Settings, tmp_path: Path) -> None:

@@ -99,10 +99,11 @@ def test_a_body_that_is_not_utf8_is_a_400(client) -> None:
     assert response.status_code == 400 and "UTF-8" in response.json["detail"]
 
 
-def test_updates_are_not_implemented_yet(client) -> None:
+def test_without_an_update_token_the_server_is_read_only(client) -> None:
     response = client.post("/sparql", data="CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
-    assert response.status_code == 501 and "not implemented" in response.json["detail"]
+    assert response.status_code == 403 and "read-only" in response.json["detail"]
     assert client.get("/sparql", query_string={"update": "CLEAR ALL"}).status_code == 400
+    assert client.get("/sparql", query_string={"query": SUBJECTS}).json["results"]["bindings"]
 
 
 def test_other_methods_are_405_with_allow(client) -> None:

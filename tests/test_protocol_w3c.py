@@ -2,9 +2,10 @@
 against a real ``exoowl serve`` on an ephemeral port.
 
 The manifest is read at test time, never copied. Each test's ``ut:graphData`` is loaded into a
-fresh store built for the tests that name the same graphs (the query tests only read, so tests
-with the same graph data share a server). Every query test must pass; the update tests are the
-named set UPDATE_TESTS below, each asserted to get its 'not implemented' (501) or 400/415 problem.
+fresh store built for the tests that name the same graphs: the query tests only read, so tests
+with the same graph data share a server; each update test gets a server of its own (they begin
+with CLEAR ALL). Writes are enabled with a bearer token, which every request carries. All 34
+tests must pass.
 """
 from __future__ import annotations
 
@@ -35,26 +36,8 @@ HTS = "http://www.w3.org/2011/http-statusCodes#StatusCode"
 
 pytestmark = pytest.mark.skipif(not MANIFEST.exists(), reason=f"W3C protocol tests not present at {MANIFEST}")
 
-# SPARQL Update is not implemented yet (the write path is designed next). These tests are not
-# skipped: each must get the status below, a problem response. The seven update tests get 501
-# 'not implemented'; the seven bad_update tests are refused by the protocol checks that come
-# before it (400 or 415), which is also what the W3C expects of them (4xx).
-UPDATE_TESTS: dict[str, int] = {
-    "update_dataset_default_graph": 501,
-    "update_dataset_default_graphs": 501,
-    "update_dataset_named_graphs": 501,
-    "update_dataset_full": 501,
-    "update_post_form": 501,
-    "update_post_direct": 501,
-    "update_base_uri": 501,
-    "bad_update_get": 400,
-    "bad_multiple_updates": 400,
-    "bad_update_wrong_media_type": 415,
-    "bad_update_missing_form_type": 415,
-    "bad_update_non_utf8": 415,
-    "bad_update_syntax": 400,
-    "bad_update_dataset_conflict": 400,
-}
+TOKEN = "w3c-protocol-tests-token"
+UPDATE_TEST_COUNT = 14
 QUERY_TEST_COUNT = 20
 RESULT_TYPES = {"application/sparql-results+json", "application/sparql-results+xml", "text/csv",
                 "text/tab-separated-values"}
@@ -112,27 +95,31 @@ def load_manifest() -> list[ProtocolTest]:
 
 
 TESTS = load_manifest() if MANIFEST.exists() else []
-QUERY_TESTS = [t for t in TESTS if t.name not in UPDATE_TESTS]
+
+
+def writes(test: ProtocolTest) -> bool:
+    return "update" in test.name
 
 
 def start_store_server(base: Path) -> tuple[subprocess.Popen, str]:
     """``exoowl serve --no-build`` on the store at ``base/store``; returns the server and its root URL."""
     settings = load_settings({"root": base, "store": base / "store"}, environ={})
-    server, url = start_server(settings, "--no-build", "--workers", "1")
+    server, url = start_server(settings, "--no-build", "--workers", "1", token=TOKEN)
     return server, url.removesuffix("/sparql")
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """One server per distinct graph data: ``{graphs: base URL}``, started on first use."""
+    """The server for a test: one per distinct graph data for the query tests, one per update test."""
     started: dict[tuple, tuple[subprocess.Popen, str]] = {}
 
-    def server_for(graphs: tuple[tuple[str, str], ...]) -> str:
-        if graphs not in started:
+    def server_for(test: ProtocolTest) -> str:
+        key = (test.graphs, test.name if writes(test) else None)
+        if key not in started:
             base = tmp_path_factory.mktemp("w3c-protocol")
-            commit_store(base / "store", {iri: (PROTOCOL / name).read_bytes() for iri, name in graphs})
-            started[graphs] = start_store_server(base)
-        return started[graphs][1]
+            commit_store(base / "store", {iri: (PROTOCOL / name).read_bytes() for iri, name in test.graphs})
+            started[key] = start_store_server(base)
+        return started[key][1]
 
     yield server_for
     for server, _ in started.values():
@@ -142,7 +129,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 def replay(base: str, req: HttpRequest) -> requests.Response:
     path = req.path.replace("/sparql/", "/sparql", 1)
     body = req.body.encode("utf-8") if req.body is not None else None
-    return requests.request(req.method, base + path, data=body, headers=req.headers, timeout=30,
+    headers = {**req.headers, "Authorization": f"Bearer {TOKEN}"}
+    return requests.request(req.method, base + path, data=body, headers=headers, timeout=30,
                             allow_redirects=False)
 
 
@@ -170,26 +158,14 @@ def _boolean(response: requests.Response, mime: str) -> bool:
 
 
 def test_manifest_has_the_expected_tests() -> None:
-    names = {t.name for t in TESTS}
-    assert len(TESTS) == 34 and set(UPDATE_TESTS) <= names and len(QUERY_TESTS) == QUERY_TEST_COUNT
+    assert len(TESTS) == 34 and sum(map(writes, TESTS)) == UPDATE_TEST_COUNT
+    assert len(TESTS) - UPDATE_TEST_COUNT == QUERY_TEST_COUNT
 
 
-@pytest.mark.parametrize("test", QUERY_TESTS, ids=lambda t: t.name)
-def test_query(test: ProtocolTest, servers) -> None:
-    base = servers(test.graphs)
+@pytest.mark.parametrize("test", TESTS, ids=lambda t: t.name)
+def test_protocol(test: ProtocolTest, servers) -> None:
+    base = servers(test)
     for req in test.requests:
         response = replay(base, req)
         assert status_class(response.status_code) in req.statuses, (response.status_code, response.text)
         check_format(response, req)
-
-
-@pytest.mark.parametrize("name", sorted(UPDATE_TESTS))
-def test_update_is_not_implemented_yet(name: str, servers) -> None:
-    test = next(t for t in TESTS if t.name == name)
-    response = replay(servers(test.graphs), test.requests[0])
-    assert response.status_code == UPDATE_TESTS[name], response.text
-    assert response.headers["Content-Type"] == "application/problem+json"
-    if UPDATE_TESTS[name] == 501:
-        assert "not implemented" in response.json()["detail"]
-    else:
-        assert status_class(response.status_code) in test.requests[0].statuses

@@ -73,9 +73,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(settings: Settings, *args: str) -> tuple[subprocess.Popen, str]:
+def start_server(settings: Settings, *args: str, token: str | None = None) -> tuple[subprocess.Popen, str]:
+    """``exoowl serve`` on an ephemeral port (writes enabled when ``token`` is given)."""
     port = free_port()
     env = {**os.environ, "EXOOWL_ROOT": str(settings.root), "EXOOWL_STORE": str(settings.store_path)}
+    env.pop("EXOOWL_UPDATE_TOKEN", None)
+    if token is not None:
+        env["EXOOWL_UPDATE_TOKEN"] = token
     server = subprocess.Popen([str(Path(sys.executable).with_name("exoowl")), "serve", "--port", str(port), *args],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/sparql"

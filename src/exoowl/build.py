@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from . import __version__
@@ -17,10 +18,12 @@ from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
 from .ontology import release_graph, release_is_current, write_release
 from .reason import Classification, hermit_graphs, materialise_rl, subclass_graph
 from .rules import apply_rules
-from .store import DATABASE, Store, StoreLocation
+from .store import DATABASE, SHAPES, Store, StoreLocation
 from .validate import Report, load_shapes, validate_graph
 
 Progress = Callable[[str], None]
+BUILT_GRAPHS = (str(GRAPH_ONTOLOGY), str(GRAPH_REVIEW), str(GRAPH_INFERRED))
+BUILD_LOCK_WAIT = 300.0  # seconds a build waits for a running write or build to finish
 
 
 @dataclass
@@ -81,9 +84,11 @@ def assemble(settings: Settings, timer: _Timer) -> tuple[Graph, Graph]:
     return release, review
 
 
-def check(settings: Settings, release: Graph, review: Graph, timer: _Timer) -> Graph:
-    """Validate and reason; raise when the data would not be served. Returns the inferred graph."""
-    report = timer.step("validate", lambda: validate_graph(review, load_shapes(settings.shapes_dir), release))
+def check(settings: Settings, release: Graph, review: Graph, carried: Graph, timer: _Timer) -> Graph:
+    """Validate (the curated graph with the graphs carried over) and reason over the curated graph;
+    raise when the data would not be served. Returns the inferred graph."""
+    shapes = load_shapes(settings.shapes_dir)
+    report = timer.step("validate", lambda: validate_graph(review + carried, shapes, release))
     timer.report.validation = report
     if not report.conforms:
         raise ValidationFailed(f"SHACL: {report.violations} violation(s); the store was not changed", report)
@@ -98,16 +103,43 @@ def check(settings: Settings, release: Graph, review: Graph, timer: _Timer) -> G
     return inferred + hierarchy
 
 
-def write_store(location: StoreLocation, graphs: dict[str, Graph], report: BuildReport, digest: str) -> None:
+def carried_quads(location: StoreLocation, progress: Progress) -> list[ox.Quad]:
+    """The quads of the committed store that a build does not make: graphs written through the
+    endpoint (and its default graph). The build keeps them."""
+    current = location.current()
+    if current is None:
+        return []
+    store = Store.open_directory(current / DATABASE, read_only=True)
+    keep = [ox.NamedNode(g) for g in store.graphs() if g not in BUILT_GRAPHS] + [ox.DefaultGraph()]
+    quads = [q for name in keep for q in store.db.quads_for_pattern(None, None, None, name)]
+    writes = (location.manifest() or {}).get("writes", 0)
+    if writes:
+        progress(f"{writes} write(s) through the endpoint since the last build: their graphs are kept "
+                 f"({len(quads)} triples); the built graphs (ontology, review, inferred) are made anew")
+    return quads
+
+
+def as_rdflib(quads: list[ox.Quad]) -> Graph:
+    data = "".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads)
+    return Graph().parse(data=data, format="nt") if data else Graph()
+
+
+def write_store(settings: Settings, location: StoreLocation, graphs: dict[str, Graph], carried: list[ox.Quad],
+                report: BuildReport, digest: str) -> None:
     build = location.new_build()
     report.build = build
     store = Store.open_directory(build / DATABASE)
     for iri, graph in graphs.items():
         report.graphs[iri] = store.replace_graph(iri, graph)
+    store.db.extend(carried)
+    for name in {q.graph_name for q in carried if isinstance(q.graph_name, ox.NamedNode)}:
+        store.db.add_graph(name)
+        report.graphs[name.value] = store.count(name.value)
     store.flush()
     del store
+    load_shapes(settings.shapes_dir).serialize(build / SHAPES, format="turtle")
     location.commit(build, {"inputs": digest, "exoowl": __version__, "graphs": report.graphs,
-                            "tables": report.tables, "seconds": report.seconds,
+                            "tables": report.tables, "seconds": report.seconds, "writes": 0,
                             "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
 
 
@@ -121,13 +153,15 @@ def build(settings: Settings, progress: Progress = lambda _: None, only_if_stale
         report.skipped = True
         progress(f"store at {settings.store_path} is up to date")
         return report
-    for stale in location.interrupted():
-        progress(f"removing {stale.name}, left by an interrupted build")
-    location.prune()
-    timer = _Timer(report, progress)
-    release, review = assemble(settings, timer)
-    inferred = check(settings, release, review, timer)
-    graphs = {str(GRAPH_ONTOLOGY): release, str(GRAPH_REVIEW): review, str(GRAPH_INFERRED): inferred}
-    timer.step("store", lambda: write_store(location, graphs, report, digest))
-    location.prune(protect=[report.build] if report.build else [])
+    with location.lock(BUILD_LOCK_WAIT):
+        for stale in location.interrupted():
+            progress(f"removing {stale.name}, left by an interrupted build or write")
+        location.prune(grace=settings.query_timeout * 2)
+        timer = _Timer(report, progress)
+        carried = carried_quads(location, progress)
+        release, review = assemble(settings, timer)
+        inferred = check(settings, release, review, as_rdflib(carried), timer)
+        graphs = {str(GRAPH_ONTOLOGY): release, str(GRAPH_REVIEW): review, str(GRAPH_INFERRED): inferred}
+        timer.step("store", lambda: write_store(settings, location, graphs, carried, report, digest))
+        location.prune(protect=[report.build] if report.build else [], grace=settings.query_timeout * 2)
     return report

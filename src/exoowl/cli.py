@@ -172,10 +172,9 @@ def serve(store: Path | None, host: str | None, port: int | None, query_timeout:
         run_build(settings, progress=_progress, only_if_stale=True)
     os.environ.update({"EXOOWL_STORE": str(settings.store_path), "EXOOWL_ROOT": str(settings.root),
                        "EXOOWL_QUERY_TIMEOUT": str(settings.query_timeout)})
-    if settings.update_token:
-        _progress("EXOOWL_UPDATE_TOKEN is set, but this server answers queries only: SPARQL Update and the "
-                  "Graph Store protocol are not implemented yet")
-    _progress(f"serving {settings.store_path} at http://{settings.host}:{settings.port}/ (read-only)")
+    access = ("writes enabled for requests with the bearer token (SPARQL Update at /sparql, Graph Store at /store)"
+              if settings.update_token else "read-only: set EXOOWL_UPDATE_TOKEN to enable writes")
+    _progress(f"serving {settings.store_path} at http://{settings.host}:{settings.port}/ ({access})")
     gunicorn = Path(sys.executable).with_name("gunicorn")
     # A request past the query timeout is answered 503 by the worker's watchdog, which then ends
     # the worker (pyoxigraph cannot cancel a query); gunicorn's own --timeout, a little longer, is

@@ -79,6 +79,7 @@ class Settings:
         return self.root / "queries"
 
 
+MIN_TOKEN_LENGTH = 16
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
@@ -122,6 +123,10 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         raise UsageError(f"query timeout must be positive, got {settings.query_timeout}")
     if settings.max_request_bytes <= 0:
         raise UsageError(f"max request bytes must be positive, got {settings.max_request_bytes}")
+    if settings.update_token is not None and len(settings.update_token) < MIN_TOKEN_LENGTH:
+        raise UsageError(f"EXOOWL_UPDATE_TOKEN must be at least {MIN_TOKEN_LENGTH} characters "
+                         f"(it has {len(settings.update_token)}); e.g. `python -c 'import secrets; "
+                         "print(secrets.token_urlsafe(32))'`")
     return settings
 
 

@@ -25,6 +25,10 @@ class ExoowlError(Exception):
         """Extra members of the HTTP problem response (RFC 9457 extension members)."""
         return {}
 
+    def headers(self) -> dict[str, str]:
+        """Extra HTTP headers of the problem response (``WWW-Authenticate``, ``Retry-After``)."""
+        return {}
+
 
 class UsageError(ExoowlError):
     """The caller asked for something that does not exist or is malformed (exit 2, HTTP 400)."""
@@ -54,6 +58,12 @@ class QuerySyntaxError(UsageError):
         return {"line": int(found.group(1)), "column": int(found.group(2))} if found else {}
 
 
+class UpdateFailed(UsageError):
+    """A SPARQL Update that parses but cannot be applied, e.g. CREATE of a graph that exists (HTTP 400)."""
+
+    title = "Update failed"
+
+
 class NotFound(UsageError):
     """A named query, graph or resource that does not exist."""
 
@@ -73,6 +83,11 @@ class ValidationFailed(ExoowlError):
         self.report = report
         self.printed = False
 
+    def extensions(self) -> dict[str, object]:
+        """The SHACL report: ``conforms``, counts and every result (focus, path, value, message)."""
+        as_dict = getattr(self.report, "as_dict", None)
+        return {"report": as_dict()} if as_dict else {}
+
 
 class ReasoningFailed(ExoowlError):
     """The ontology or data is inconsistent, or a class is unsatisfiable (exit 1)."""
@@ -87,6 +102,32 @@ class StoreError(ExoowlError):
 
     http_status = 503
     title = "Store unavailable"
+
+
+class StoreBusy(StoreError):
+    """Another build or write held the store's write lock for longer than the caller waits (HTTP 503)."""
+
+    title = "Store busy"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "5"}
+
+
+class Unauthorized(ExoowlError):
+    """A write without the bearer token the server expects (HTTP 401)."""
+
+    http_status = 401
+    title = "Unauthorized"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="exoowl"'}
+
+
+class Forbidden(ExoowlError):
+    """A write to a read-only server (no update token configured) (HTTP 403)."""
+
+    http_status = 403
+    title = "Forbidden"
 
 
 class RefusedQuery(UsageError):
@@ -116,8 +157,3 @@ class NotAcceptable(ExoowlError):
         return {"supported": self.supported}
 
 
-class NotImplementedYet(ExoowlError):
-    """A request the protocol defines but exoowl does not serve yet, e.g. SPARQL Update (HTTP 501)."""
-
-    http_status = 501
-    title = "Not implemented"

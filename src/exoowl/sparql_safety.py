@@ -166,10 +166,51 @@ def refuse_unsafe(text: str, graphs: Iterable[str], *, allow_remote: bool, datas
     return features
 
 
-def refuse_unsafe_update(text: str) -> SparqlFeatures:
-    """An update's features, or RefusedQuery when it would LOAD a document or call a SERVICE."""
+def refuse_unsafe_update(text: str, *, allow_remote: bool = False) -> SparqlFeatures:
+    """An update's features, or RefusedQuery when it would LOAD a document or call a SERVICE
+    (unless remote access is allowed)."""
     features = analyse(text)
+    if allow_remote:
+        return features
     for word in ("LOAD", "SERVICE"):
         if features.uses(word) or hides_keyword(text, word, update=True):
             raise RefusedQuery(f"{word} is not allowed on this endpoint: it makes no outbound requests")
     return features
+
+
+def with_using(text: str, default_graphs: Iterable[str], named_graphs: Iterable[str]) -> str:
+    """The update with the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` written as
+    USING / USING NAMED clauses of every operation that has a WHERE (SPARQL 1.1 Protocol §2.2.3).
+
+    pyoxigraph takes no dataset for updates, so the clauses go into the text. ``DELETE WHERE { P }``
+    cannot carry USING; it is the same as ``DELETE { P } WHERE { P }``, which can."""
+    clause = "".join([f"USING <{g}> " for g in default_graphs] + [f"USING NAMED <{g}> " for g in named_graphs])
+    if not clause:
+        return text
+    toks = list(tokens(text))
+    edits: list[tuple[int, int, str]] = []
+    depth = 0
+    for i, tok in enumerate(toks):
+        if tok.kind == "other" and tok.text in "{}":
+            depth += 1 if tok.text == "{" else -1
+        elif depth == 0 and tok.is_word("WHERE"):
+            if i and toks[i - 1].is_word("DELETE") and i + 1 < len(toks):
+                end = _closing_brace(toks, i + 1)
+                pattern = text[toks[i + 1].offset:end]
+                edits.append((tok.offset, tok.offset + len(tok.text), f"{pattern} {clause}WHERE"))
+            else:
+                edits.append((tok.offset, tok.offset, clause))
+    for start, stop, replacement in reversed(edits):
+        text = text[:start] + replacement + text[stop:]
+    return text
+
+
+def _closing_brace(toks: list[Token], opening: int) -> int:
+    """The text offset just after the brace closing the group that opens at ``toks[opening]``."""
+    depth = 0
+    for tok in toks[opening:]:
+        if tok.kind == "other" and tok.text in "{}":
+            depth += 1 if tok.text == "{" else -1
+            if depth == 0:
+                return tok.offset + 1
+    raise QuerySyntaxError("malformed SPARQL Update: a '{' is never closed")

@@ -10,22 +10,25 @@ reasoning passed, so a failed or interrupted build leaves the served store untou
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, Iterator
 
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .errors import QuerySyntaxError, StoreError, UsageError
+from .errors import QuerySyntaxError, StoreBusy, StoreError, UsageError
 from .sparql_safety import analyse
 
 MANIFEST = "build.json"
 DATABASE = "oxigraph"
+SHAPES = "shapes.ttl"  # the SHACL shapes a build was validated with; writes are gated by them
 
 EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
     "nquads": ox.RdfFormat.N_QUADS,
@@ -83,13 +86,43 @@ class StoreLocation:
         link.symlink_to(os.path.relpath(build, self.path.parent))
         link.replace(self.path)
 
-    def prune(self, keep: int = 2, protect: Iterable[Path] = ()) -> list[Path]:
-        """Remove old complete builds beyond the newest ``keep`` and stale incomplete ones."""
+    @contextmanager
+    def lock(self, timeout: float) -> Iterator[None]:
+        """One writer at a time, across processes: builds and endpoint writes hold this lock.
+
+        Waits up to ``timeout`` seconds, then raises StoreBusy. The lock is an ``flock`` on a file
+        beside the store, released by the kernel if the holder dies."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout
+        with open(self.path.with_name(f".{self.path.name}.lock"), "a") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise StoreBusy(f"another build or write holds {self.path} for more than {timeout:g} s; "
+                                        "try again later") from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def prune(self, keep: int = 2, protect: Iterable[Path] = (), grace: float = 0.0) -> list[Path]:
+        """Remove old complete builds beyond the newest ``keep`` and incomplete ones.
+
+        Call it holding :meth:`lock` (an incomplete build may be a running writer's otherwise).
+        A build superseded less than ``grace`` seconds ago stays: a server worker may still be
+        answering a query from it."""
         if not self.builds_dir.exists():
             return []
         current, protected = self.current(), {p.resolve() for p in protect}
-        complete = sorted((p for p in self.builds_dir.iterdir() if (p / MANIFEST).exists()), reverse=True)
-        doomed = [p for p in complete[keep:] if p != current]
+        complete = sorted((p for p in self.builds_dir.iterdir() if (p / MANIFEST).exists()),
+                          key=lambda p: (p / MANIFEST).stat().st_mtime, reverse=True)
+        now = time.time()
+        doomed = [old for newer, old in zip(complete, complete[1:])
+                  if old in complete[keep:] and old != current and now - (newer / MANIFEST).stat().st_mtime > grace]
         doomed += [p for p in self.interrupted() if p.resolve() not in protected]
         for p in doomed:
             shutil.rmtree(p, ignore_errors=True)
@@ -172,6 +205,11 @@ class Store:
 
     def flush(self) -> None:
         self.db.flush()
+
+    def close(self) -> None:
+        """Release the database now (RocksDB closes when the last reference goes), even while a
+        traceback still holds this object; it cannot be used afterwards."""
+        del self.db
 
 
 def _dataset_options(sparql: str, default_graphs: list[str] | None,

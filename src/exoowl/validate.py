@@ -41,10 +41,12 @@ class Report:
     def warnings(self) -> int:
         return sum(r.severity == "Warning" for r in self.results)
 
+    def as_dict(self) -> dict[str, object]:
+        return {"conforms": self.conforms, "violations": self.violations,
+                "warnings": self.warnings, "results": [asdict(r) for r in self.results]}
+
     def to_json(self) -> str:
-        return json.dumps({"conforms": self.conforms, "violations": self.violations,
-                           "warnings": self.warnings, "results": [asdict(r) for r in self.results]},
-                          indent=2, ensure_ascii=False)
+        return json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
 
     def to_turtle(self) -> str:
         return self.graph.serialize(format="turtle")

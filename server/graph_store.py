@@ -1,0 +1,98 @@
+"""``/store``: the SPARQL 1.1 Graph Store HTTP Protocol.
+
+A graph is named indirectly (``/store?graph=IRI``, ``/store?default``) or directly: the URL
+``/store/any/path`` is the graph whose IRI is that URL. GET and HEAD read the committed store;
+PUT (replace), POST (add; to ``/store`` itself: a new graph, 201 with its Location) and DELETE
+write through the same gated, atomic writer as SPARQL Update, with the same bearer token."""
+from __future__ import annotations
+
+import uuid
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+from exoowl.errors import NotFound, UsageError
+from exoowl.formats import GRAPH_RESULT_FORMATS
+from exoowl.query import serialize
+from exoowl.write import WriteReport, graph_name, parse_graph_payload
+
+from .auth import require_writer
+from .conneg import choose_format
+from .sparql import writer, written
+from .state import current_store, settings
+
+graph_store_blueprint = Blueprint("graph_store", __name__)
+METHODS = ["GET", "PUT", "POST", "DELETE"]
+# A graph is one graph: the dataset formats are not offered for it.
+GRAPH_FORMATS = tuple(f for f in GRAPH_RESULT_FORMATS if f.name not in ("nquads", "trig"))
+NEW_GRAPH = object()  # POST to the graph store itself: the server names a new graph
+
+
+@graph_store_blueprint.route("/store", methods=METHODS)
+@graph_store_blueprint.route("/store/<path:_>", methods=METHODS)
+def graph_store(_: str | None = None) -> Response:
+    target = _target()
+    if request.method in ("GET", "HEAD"):
+        return _get(target)
+    require_writer(request, settings())
+    if request.method == "DELETE":
+        return written(writer().delete_graph(target))
+    if target is NEW_GRAPH:
+        target = f"{request.base_url.rstrip('/')}/{uuid.uuid4()}"
+        report = writer().post_graph(target, _payload(target))
+        response = written(report, 201)
+        response.headers["Location"] = target
+        return response
+    if request.method == "PUT":
+        report = writer().put_graph(target, _payload(target))
+        return written(report, 201) if report.created else Response(status=204)
+    return _created_or_ok(writer().post_graph(target, _payload(target)))
+
+
+def _target() -> str | None | object:
+    """The graph a request names: None for the default graph, an IRI, or NEW_GRAPH."""
+    if request.view_args and "_" in request.view_args:
+        if "graph" in request.args or "default" in request.args:
+            raise UsageError("a graph named by its own URL takes no ?graph= or ?default")
+        return request.base_url
+    if "graph" in request.args and "default" in request.args:
+        raise UsageError("name one graph: ?graph=IRI or ?default, not both")
+    if "default" in request.args:
+        return None
+    if "graph" in request.args:
+        iri = request.args["graph"]
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise UsageError(f"?graph= must be an absolute IRI: {exc}") from exc
+        return iri
+    if request.method == "POST":
+        return NEW_GRAPH
+    raise UsageError("name the graph: /store?graph=IRI, /store?default, or the graph's own URL under /store/")
+
+
+def _get(target: str | None) -> Response:
+    store = current_store()
+    name = graph_name(target)
+    if isinstance(name, ox.NamedNode) and not store.db.contains_named_graph(name):
+        raise NotFound(f"no graph {target} in this store")
+    chosen, media_type = choose_format(GRAPH_FORMATS, request)
+    triples = [q.triple for q in store.db.quads_for_pattern(None, None, None, name)]
+    response = Response(serialize(triples, chosen.name), mimetype=media_type)
+    response.vary.add("Accept")
+    return response
+
+
+def _payload(target: str | None) -> list[ox.Triple]:
+    """The request's triples: one RDF body, or every part of a multipart/form-data POST."""
+    base = target or request.base_url
+    if request.mimetype == "multipart/form-data":
+        if not request.files:
+            raise UsageError("the multipart/form-data request has no file parts")
+        return [t for part in request.files.values()
+                for t in parse_graph_payload(part.read(), part.mimetype, base)]
+    return parse_graph_payload(request.get_data(), request.mimetype, base)
+
+
+def _created_or_ok(report: WriteReport) -> Response:
+    return written(report, 201 if report.created else 200)

@@ -1,0 +1,219 @@
+"""Writes to a committed store: SPARQL Update and the Graph Store operations, each atomic and
+SHACL-gated.
+
+A write never touches the served build. Holding the store's write lock, it checkpoints the
+committed build into a new build directory (RocksDB hard links: milliseconds), applies the change
+there in one transaction, validates the result with the shapes the store was built with
+(``shapes.ttl`` of the build) and only then commits, i.e. repoints the store link as a build does.
+A rejected, failed or killed write leaves a directory without a manifest that the next writer
+removes; readers never see it.
+
+The default graph of a write is the store's own default graph (as in Fuseki and Oxigraph): triples
+written without a graph name go there, and an update's WHERE reads it unless USING / WITH or the
+protocol's ``using-graph-uri`` names other graphs. Queries read the union of all graphs.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from .errors import (InputError, NotFound, QuerySyntaxError, StoreError, UnsupportedMediaType, UpdateFailed,
+                     ValidationFailed)
+from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY
+from .rdfio import parse_file
+from .store import DATABASE, SHAPES, Store, StoreLocation
+from .validate import Report, load_shapes, validate_graph
+
+# Graphs the gate does not validate as data: the ontology is the gate's vocabulary, the inferred
+# graph is derived at build time.
+NOT_DATA = (str(GRAPH_ONTOLOGY), str(GRAPH_INFERRED))
+GraphName = ox.NamedNode | ox.DefaultGraph
+
+
+@dataclass
+class WriteReport:
+    """What a committed write did: the new build, the graphs' sizes after it, what it took."""
+
+    build: Path
+    graphs: dict[str, int] = field(default_factory=dict)
+    created: bool = False
+    warnings: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"status": "committed", "build": self.build.name, "graphs": self.graphs,
+                "created": self.created, "shacl_warnings": self.warnings, "seconds": round(self.seconds, 3)}
+
+
+def graph_name(iri: str | None) -> GraphName:
+    """The store's default graph for None, else the named graph."""
+    return ox.DefaultGraph() if iri is None else ox.NamedNode(iri)
+
+
+def parse_graph_payload(data: bytes, media_type: str, base_iri: str | None) -> list[ox.Triple]:
+    """The triples of a Graph Store request body; InputError with line and column when it does not parse."""
+    fmt = ox.RdfFormat.from_media_type(media_type) if media_type else None
+    if fmt is None:
+        raise UnsupportedMediaType(f"send a graph as Turtle, N-Triples, RDF/XML, N3 or JSON-LD; got "
+                                   f"{media_type or 'no Content-Type'}")
+    try:
+        quads = list(ox.parse(data, format=fmt, base_iri=base_iri))
+    except SyntaxError as exc:
+        raise InputError(f"the {fmt.name} body does not parse: {exc}") from exc
+    if any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
+        raise InputError(f"the {fmt.name} body names graphs: a Graph Store request carries one graph's triples")
+    return [q.triple for q in quads]
+
+
+class Writer:
+    """Applies writes to the store at ``location``, one at a time across processes."""
+
+    def __init__(self, location: StoreLocation, lock_timeout: float = 30.0, grace: float = 60.0,
+                 fallback_shapes: Path | None = None) -> None:
+        self.location = location
+        self.fallback_shapes = fallback_shapes  # for stores built before builds kept their shapes
+        self.lock_timeout = lock_timeout
+        self.grace = grace  # superseded builds stay this long for queries still reading them
+
+    # operations -------------------------------------------------------------
+    def update(self, sparql: str, base_iri: str | None = None) -> WriteReport:
+        """Run a SPARQL Update (checked for safety and dataset conflicts by the caller)."""
+        return self._write(lambda store: run_update(store, sparql, base_iri))
+
+    def put_graph(self, iri: str | None, triples: list[ox.Triple]) -> WriteReport:
+        """Replace a graph's triples (Graph Store PUT); ``created`` when it did not exist."""
+        name = graph_name(iri)
+
+        def replace(store: Store) -> None:
+            _clear(store, name)
+            _add(store, name, triples)
+        return self._write(replace, created=lambda s: _is_new(s, name))
+
+    def post_graph(self, iri: str | None, triples: list[ox.Triple]) -> WriteReport:
+        """Add triples to a graph (Graph Store POST); ``created`` when it did not exist."""
+        name = graph_name(iri)
+        return self._write(lambda store: _add(store, name, triples), created=lambda s: _is_new(s, name))
+
+    def delete_graph(self, iri: str | None) -> WriteReport:
+        """Remove a named graph, or empty the default graph (Graph Store DELETE); NotFound if absent."""
+        name = graph_name(iri)
+
+        def drop(store: Store) -> None:
+            if not _exists(store, name):
+                raise NotFound(f"no graph {iri} in this store")
+            _clear(store, name) if isinstance(name, ox.DefaultGraph) else store.db.remove_graph(name)
+        return self._write(drop)
+
+    # the transaction --------------------------------------------------------
+    def _write(self, change: Callable[[Store], None],
+               created: Callable[[Store], bool] = lambda _: False) -> WriteReport:
+        started = time.perf_counter()
+        with self.location.lock(self.lock_timeout):
+            current = self.location.current()
+            if current is None:
+                raise StoreError(f"no store at {self.location.path}: run `exoowl build` first")
+            self.location.prune(protect=(), grace=self.grace)
+            build = self.location.new_build()
+            report = WriteReport(build)
+            try:
+                report.graphs, report.created, report.warnings = self._apply(current, build, change, created)
+            except BaseException:
+                shutil.rmtree(build, ignore_errors=True)
+                raise
+            self.location.commit(build, _next_manifest(self.location.manifest() or {}, report.graphs))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _apply(self, current: Path, build: Path, change: Callable[[Store], None],
+               created: Callable[[Store], bool]) -> tuple[dict[str, int], bool, int]:
+        """Copy the committed build, change the copy, gate it; returns graph sizes, created, warnings."""
+        Store.open_directory(current / DATABASE, read_only=True).db.backup(str(build / DATABASE))
+        if (current / SHAPES).exists():
+            shutil.copyfile(current / SHAPES, build / SHAPES)
+        elif self.fallback_shapes is not None and self.fallback_shapes.is_dir():
+            load_shapes(self.fallback_shapes).serialize(build / SHAPES, format="turtle")
+        store = Store.open_directory(build / DATABASE)
+        try:
+            was_created = created(store)
+            change(store)
+            report = gate(store, build / SHAPES)
+            graphs = graph_sizes(store)
+            store.flush()
+        finally:
+            store.close()
+        return graphs, was_created, report.warnings if report else 0
+
+
+def run_update(store: Store, sparql: str, base_iri: str | None) -> None:
+    """One transaction; the parser's and the engine's refusals become typed errors."""
+    try:
+        store.db.update(sparql, base_iri=base_iri)
+    except SyntaxError as exc:
+        raise QuerySyntaxError(f"malformed SPARQL Update: {exc}") from exc
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise UpdateFailed(f"the update failed and nothing was changed: {exc}") from exc
+
+
+def gate(store: Store, shapes_file: Path) -> Report | None:
+    """SHACL over the store's data graphs (all but the ontology and the inferred graph), with the
+    ontology graph as vocabulary; ValidationFailed when a Violation remains. No shapes, no gate."""
+    if not shapes_file.exists():
+        return None
+    report = validate_graph(data_graph(store), parse_file(shapes_file, "turtle"), _rdflib(store, [str(GRAPH_ONTOLOGY)]))
+    if not report.conforms:
+        raise ValidationFailed(f"SHACL: the write would leave {report.violations} violation(s); "
+                               "nothing was changed", report)
+    return report
+
+
+def data_graph(store: Store) -> Graph:
+    """The union of the graphs SHACL validates, the default graph included, as one rdflib graph."""
+    return _rdflib(store, [g for g in store.graphs() if g not in NOT_DATA], default=True)
+
+
+def _rdflib(store: Store, graphs: Iterable[str], default: bool = False) -> Graph:
+    names: list[GraphName] = [ox.NamedNode(g) for g in graphs] + ([ox.DefaultGraph()] if default else [])
+    data = b"".join(store.db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=n) for n in names
+                    if not isinstance(n, ox.NamedNode) or store.db.contains_named_graph(n))
+    return Graph().parse(data=data, format="nt") if data else Graph()
+
+
+def graph_sizes(store: Store) -> dict[str, int]:
+    """Triples per named graph, and in the default graph under the key ``default``."""
+    sizes = {g: store.count(g) for g in store.graphs()}
+    sizes["default"] = sum(1 for _ in store.db.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    return sizes
+
+
+def _next_manifest(previous: dict, graphs: dict[str, int]) -> dict:
+    """The committed build's manifest, carried over, with the write counted."""
+    return {**previous, "graphs": graphs, "writes": int(previous.get("writes", 0)) + 1,
+            "last_write": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+
+def _is_new(store: Store, name: GraphName) -> bool:
+    """Whether a write creates the graph: a named graph not in the store, or an empty default graph."""
+    if isinstance(name, ox.DefaultGraph):
+        return next(iter(store.db.quads_for_pattern(None, None, None, name)), None) is None
+    return not store.db.contains_named_graph(name)
+
+
+def _exists(store: Store, name: GraphName) -> bool:
+    return isinstance(name, ox.DefaultGraph) or store.db.contains_named_graph(name)
+
+
+def _clear(store: Store, name: GraphName) -> None:
+    if _exists(store, name):
+        store.db.clear_graph(name)
+
+
+def _add(store: Store, name: GraphName, triples: list[ox.Triple]) -> None:
+    if isinstance(name, ox.NamedNode):
+        store.db.add_graph(name)
+    store.db.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)

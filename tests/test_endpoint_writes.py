@@ -1,0 +1,125 @@
+"""Writes over HTTP: the bearer token, the SHACL gate's 422, the Graph Store protocol at /store
+(Flask test client over a real store built from the mini fixture project)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from rdflib import Graph, URIRef
+
+from exoowl.config import Settings, load_settings
+from exoowl.errors import UsageError
+from exoowl.store import StoreLocation
+from exoowl_server import create_app
+
+TOKEN = "a-test-token-of-some-length"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+UPDATE = {"Content-Type": "application/sparql-update"}
+TURTLE = {"Content-Type": "text/turtle"}
+EX = "http://example.org/"
+BAD_LINE = (f"PREFIX exoowl: <https://w3id.org/exoowl/ontology/> INSERT DATA {{ GRAPH <{EX}lab> {{ "
+            f"<{EX}line> a exoowl:CellLine ; exoowl:cellosaurusId 'CVCL?' }} }}")
+
+
+@pytest.fixture
+def client(built_mini: Settings):
+    return create_app(replace(built_mini, update_token=TOKEN)).test_client()
+
+
+def committed(client) -> str:
+    return str(StoreLocation(client.application.config["EXOOWL_SETTINGS"].store_path).current())
+
+
+def test_an_authorised_update_is_applied_and_answered_with_what_it_did(client) -> None:
+    response = client.post("/sparql", data=f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}s> <{EX}p> 1 }} }}",
+                           headers={**AUTH, **UPDATE})
+    assert response.status_code == 200 and response.json["graphs"][f"{EX}g"] == 1
+    asked = client.get("/sparql", query_string={"query": f"ASK {{ <{EX}s> <{EX}p> 1 }}"})
+    assert asked.json["boolean"] is True
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({}, 401), ({"Authorization": "Bearer wrong-token-wrong-token"}, 401),
+    ({"Authorization": f"Basic {TOKEN}"}, 401), ({"Authorization": "Bearer"}, 401),
+])
+def test_writes_without_the_token_are_401_and_never_echo_it(client, headers, status) -> None:
+    before = committed(client)
+    for response in (client.post("/sparql", data="CLEAR ALL", headers={**headers, **UPDATE}),
+                     client.put(f"/store?graph={EX}g", data=f"<{EX}a> <{EX}b> <{EX}c> .", headers={**headers, **TURTLE}),
+                     client.delete("/store?default", headers=headers)):
+        assert response.status_code == status and response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert TOKEN not in response.get_data(as_text=True)
+    assert committed(client) == before
+
+
+def test_a_token_shorter_than_16_characters_is_refused_at_start() -> None:
+    with pytest.raises(UsageError, match="at least 16"):
+        load_settings({"update_token": "short"}, environ={})
+    with pytest.raises(UsageError, match="at least 16"):
+        load_settings(environ={"EXOOWL_UPDATE_TOKEN": "fifteen-chars!!"})
+
+
+def test_an_update_that_would_violate_a_shape_is_422_with_the_report_and_nothing_changes(client) -> None:
+    before = committed(client)
+    response = client.post("/sparql", data=BAD_LINE, headers={**AUTH, **UPDATE})
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    report = response.json["report"]
+    assert report["conforms"] is False and report["violations"] >= 1
+    assert any(r["focus"] == f"{EX}line" and r["path"].endswith("cellosaurusId") for r in report["results"])
+    assert committed(client) == before
+    assert client.get("/sparql", query_string={"query": f"ASK {{ <{EX}line> ?p ?o }}"}).json["boolean"] is False
+
+
+@pytest.mark.parametrize("update", ["LOAD <http://example.org/data.ttl>",
+                                    "INSERT { ?s ?p ?o } WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+                                    "CLEAR XYZ"])
+def test_unsafe_or_malformed_updates_are_400(client, update) -> None:
+    response = client.post("/sparql", data=update, headers={**AUTH, **UPDATE})
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+
+
+def test_graph_store_put_get_post_delete_round_trip(client) -> None:
+    url = f"/store?graph={EX}lab"
+    put = client.put(url, data=f"<{EX}a> <{EX}b> 'one' .", headers={**AUTH, **TURTLE})
+    assert put.status_code == 201 and put.json["created"] is True
+    assert client.put(url, data=f"<{EX}a> <{EX}b> 'two' .", headers={**AUTH, **TURTLE}).status_code == 204
+    post = client.post(url, data=f'[{{"@id": "{EX}a", "{EX}c": "three"}}]',
+                       headers={**AUTH, "Content-Type": "application/ld+json"})
+    assert post.status_code == 200
+    got = client.get(url, headers={"Accept": "application/n-triples"})
+    assert got.status_code == 200 and got.mimetype == "application/n-triples"
+    graph = Graph().parse(data=got.get_data(as_text=True), format="nt")
+    assert sorted(str(o) for o in graph.objects(URIRef(f"{EX}a"))) == ["three", "two"]
+    assert client.head(url).status_code == 200
+    assert client.delete(url, headers=AUTH).status_code == 200
+    assert client.get(url).status_code == 404 and client.delete(url, headers=AUTH).status_code == 404
+
+
+def test_graph_store_post_to_the_store_creates_a_graph_and_says_where(client) -> None:
+    response = client.post("/store", data=f"<{EX}a> <{EX}b> <{EX}c> .", headers={**AUTH, **TURTLE})
+    assert response.status_code == 201
+    location = response.headers["Location"]
+    assert location.startswith("http://localhost/store/")
+    assert client.get(location.removeprefix("http://localhost")).status_code == 200
+
+
+@pytest.mark.parametrize("method, url, data, headers, status", [
+    ("put", f"/store?graph={EX}g", "<http://a> <http://b> .", TURTLE, 400),        # does not parse
+    ("put", f"/store?graph={EX}g", "whatever", {"Content-Type": "image/png"}, 415),
+    ("put", "/store?graph=not an iri", "", TURTLE, 400),
+    ("put", f"/store?graph={EX}g&default", "", TURTLE, 400),
+    ("get", "/store", None, {}, 400),
+    ("put", f"/store?graph={EX}g", f"<{EX}a> <{EX}b> <{EX}c> <{EX}g2> .", {"Content-Type": "application/n-quads"}, 400),
+])
+def test_graph_store_bad_requests_are_4xx_problems_and_change_nothing(client, method, url, data, headers, status) -> None:
+    before = committed(client)
+    response = getattr(client, method)(url, data=data, headers={**AUTH, **headers})
+    assert response.status_code == status and response.mimetype == "application/problem+json"
+    assert committed(client) == before
+
+
+def test_graph_store_writes_pass_the_shacl_gate_too(client) -> None:
+    body = f"<{EX}line> a <https://w3id.org/exoowl/ontology/CellLine> ; <https://w3id.org/exoowl/ontology/cellosaurusId> 'x' ."
+    response = client.put(f"/store?graph={EX}lab", data=body, headers={**AUTH, **TURTLE})
+    assert response.status_code == 422 and response.json["report"]["violations"] >= 1
+    assert client.get(f"/store?graph={EX}lab").status_code == 404
