@@ -73,7 +73,7 @@ def describe_service() -> Response:
     chosen, media_type = choose_format(GRAPH_RESULT_FORMATS, request)
     triples = service_description(request.base_url, store_handle().statistics(),
                                   [f.iri for f in (*RESULT_FORMATS, *GRAPH_RESULT_FORMATS)],
-                                  allow_remote=settings().allow_remote)
+                                  allow_remote=settings().allow_remote, updates=bool(settings().update_token))
     return _answer(serialize(triples, chosen.name, SD_PREFIXES), media_type)
 
 

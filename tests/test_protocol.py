@@ -237,6 +237,12 @@ def test_service_description_conforms_to_the_schema(client) -> None:
                        "FILTER(isIRI(?name)) }")
 
 
+def test_service_description_lists_sparql_update_only_when_writes_are_enabled(client, store_path: Path) -> None:
+    assert not ask(description(client), "?service sd:supportedLanguage sd:SPARQL11Update")
+    writable = make_client(store_path, update_token="a-token-long-enough-for-writes")
+    assert ask(description(writable), "?service sd:supportedLanguage sd:SPARQL11Update")
+
+
 def test_service_description_counts_each_graph(client) -> None:
     sd = description(client)
     assert ask(sd, f"""[] sd:namedGraph [ sd:name <{G2}> ; sd:graph [ a void:Dataset ; void:triples 2 ;

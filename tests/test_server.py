@@ -133,3 +133,25 @@ def test_query_timeout_stops_a_runaway_query_while_others_are_answered(built_min
         assert 'endpoint="/sparql",method="GET",status="200"' in metrics
     finally:
         stop(server)
+
+
+WRITE_TOKEN = "a-server-test-token-0123456789"
+
+
+def test_writes_from_concurrent_clients_are_all_kept_and_every_worker_reads_them(built_mini: Settings) -> None:
+    server, url = start_server(built_mini, "--workers", "2", token=WRITE_TOKEN)
+    headers = {"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "application/sparql-update"}
+
+    def insert(i: int) -> int:
+        update = f"INSERT DATA {{ GRAPH <http://example.org/lab> {{ <http://example.org/s{i}> <http://example.org/p> {i} }} }}"
+        return requests.post(url, data=update, headers=headers, timeout=60).status_code
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(insert, range(32))) == {200}
+        count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://example.org/lab> { ?s ?p ?o } }"
+        for _ in range(12):  # answered by both workers in turn
+            answer = requests.get(url, params={"query": count}, timeout=10).json()
+            assert answer["results"]["bindings"][0]["n"]["value"] == "32"
+    finally:
+        stop(server)

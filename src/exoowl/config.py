@@ -31,7 +31,7 @@ class Settings:
     workers: int = field(default=2, metadata={"env": "EXOOWL_WORKERS", "help": "server worker processes"})
     update_token: str | None = field(default=None, repr=False,
                                      metadata={"env": "EXOOWL_UPDATE_TOKEN", "flag": False,
-                                               "help": "bearer token enabling writes; unset means read-only"})
+                                               "help": "bearer token enabling writes (at least 16 characters); unset means read-only"})
     cors_origins: str = field(default="*", metadata={
         "env": "EXOOWL_CORS_ORIGINS", "flag": False,
         "help": "origins browsers may call the endpoint from (CORS): `*` or a space-separated list"})

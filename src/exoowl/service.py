@@ -56,7 +56,7 @@ def _int(value: int) -> ox.Literal:
 
 
 def service_description(endpoint: str, statistics: Iterable[GraphStatistics], result_formats: Iterable[str],
-                        *, allow_remote: bool = False) -> list[ox.Triple]:
+                        *, allow_remote: bool = False, updates: bool = False) -> list[ox.Triple]:
     """sd:Service for ``endpoint``: language, result formats, features, entailment and the dataset."""
     service, dataset = ox.BlankNode(), ox.BlankNode()
     features = [_sd("UnionDefaultGraph")] + ([_sd("BasicFederatedQuery")] if allow_remote else [])
@@ -64,6 +64,7 @@ def service_description(endpoint: str, statistics: Iterable[GraphStatistics], re
         ox.Triple(service, RDF_TYPE, _sd("Service")),
         ox.Triple(service, _sd("endpoint"), ox.NamedNode(endpoint)),
         ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
+        *([ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update"))] if updates else []),
         *(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(f)) for f in result_formats),
         *(ox.Triple(service, _sd("feature"), f) for f in features),
         ox.Triple(service, _sd("defaultEntailmentRegime"), ox.NamedNode(ENT + "OWL-RDF-Based")),
@@ -80,7 +81,9 @@ def _dataset(dataset: ox.BlankNode, statistics: Iterable[GraphStatistics]) -> li
         ox.Triple(dataset, RDF_TYPE, _sd("Dataset")),
         ox.Triple(dataset, _sd("defaultGraph"), default),
         ox.Triple(default, RDF_TYPE, _sd("Graph")),
-        ox.Triple(default, RDFS_COMMENT, ox.Literal("The union of the named graphs (inferred graph included).")),
+        ox.Triple(default, RDFS_COMMENT, ox.Literal(
+            "For queries, the union of all graphs (the inferred graph included). For updates and the Graph "
+            "Store protocol's ?default, the store's own default graph.")),
     ]
     for stats in statistics:
         named = ox.BlankNode()
