@@ -14,7 +14,7 @@ from . import __version__
 from .config import Settings
 from .curate import curated_graph
 from .errors import ReasoningFailed, ValidationFailed
-from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
+from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW, is_import_graph
 from .ontology import release_graph, release_is_current, write_release
 from .reason import Classification, hermit_graphs, materialise_rl, subclass_graph
 from .rules import apply_rules
@@ -103,43 +103,49 @@ def check(settings: Settings, release: Graph, review: Graph, carried: Graph, tim
     return inferred + hierarchy
 
 
-def carried_quads(location: StoreLocation, progress: Progress) -> list[ox.Quad]:
-    """The quads of the committed store that a build does not make: graphs written through the
-    endpoint (and its default graph). The build keeps them."""
+def carried_graph(location: StoreLocation, progress: Progress) -> Graph:
+    """What a build keeps from the committed store and validates with the curated data: graphs
+    written through the endpoint and the default graph. (Imported graphs are kept too, unvalidated:
+    the importer checked them row by row.)"""
     current = location.current()
     if current is None:
-        return []
+        return Graph()
     store = Store.open_directory(current / DATABASE, read_only=True)
-    keep = [ox.NamedNode(g) for g in store.graphs() if g not in BUILT_GRAPHS] + [ox.DefaultGraph()]
-    quads = [q for name in keep for q in store.db.quads_for_pattern(None, None, None, name)]
+    keep = [ox.NamedNode(g) for g in store.graphs() if g not in BUILT_GRAPHS and not is_import_graph(g)]
+    quads = [q for name in [*keep, ox.DefaultGraph()] for q in store.db.quads_for_pattern(None, None, None, name)]
     writes = (location.manifest() or {}).get("writes", 0)
     if writes:
         progress(f"{writes} write(s) through the endpoint since the last build: their graphs are kept "
                  f"({len(quads)} triples); the built graphs (ontology, review, inferred) are made anew")
-    return quads
-
-
-def as_rdflib(quads: list[ox.Quad]) -> Graph:
     data = "".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads)
     return Graph().parse(data=data, format="nt") if data else Graph()
 
 
-def write_store(settings: Settings, location: StoreLocation, graphs: dict[str, Graph], carried: list[ox.Quad],
-                report: BuildReport, digest: str) -> None:
+def write_store(settings: Settings, location: StoreLocation, graphs: dict[str, Graph], report: BuildReport,
+                digest: str) -> None:
+    """A new build: a checkpoint of the committed store (so written and imported graphs carry over
+    whatever their size) with the built graphs replaced; then the manifest and the swap."""
     build = location.new_build()
     report.build = build
+    current = location.current()
+    previous = location.manifest() or {}
+    if current is not None:
+        Store.open_directory(current / DATABASE, read_only=True).db.backup(str(build / DATABASE))
     store = Store.open_directory(build / DATABASE)
-    for iri, graph in graphs.items():
-        report.graphs[iri] = store.replace_graph(iri, graph)
-    store.db.extend(carried)
-    for name in {q.graph_name for q in carried if isinstance(q.graph_name, ox.NamedNode)}:
-        store.db.add_graph(name)
-        report.graphs[name.value] = store.count(name.value)
-    store.flush()
-    del store
+    try:
+        for iri, graph in graphs.items():
+            report.graphs[iri] = store.replace_graph(iri, graph)
+        for iri in store.graphs():
+            if iri not in report.graphs:
+                kept = previous.get("graphs", {}).get(iri)
+                report.graphs[iri] = kept if is_import_graph(iri) and kept is not None else store.count(iri)
+        store.flush()
+    finally:
+        store.close()
     load_shapes(settings.shapes_dir).serialize(build / SHAPES, format="turtle")
     location.commit(build, {"inputs": digest, "exoowl": __version__, "graphs": report.graphs,
                             "tables": report.tables, "seconds": report.seconds, "writes": 0,
+                            "imports": previous.get("imports", {}),
                             "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
 
 
@@ -158,10 +164,10 @@ def build(settings: Settings, progress: Progress = lambda _: None, only_if_stale
             progress(f"removing {stale.name}, left by an interrupted build or write")
         location.prune(grace=settings.query_timeout * 2)
         timer = _Timer(report, progress)
-        carried = carried_quads(location, progress)
+        carried = carried_graph(location, progress)
         release, review = assemble(settings, timer)
-        inferred = check(settings, release, review, as_rdflib(carried), timer)
+        inferred = check(settings, release, review, carried, timer)
         graphs = {str(GRAPH_ONTOLOGY): release, str(GRAPH_REVIEW): review, str(GRAPH_INFERRED): inferred}
-        timer.step("store", lambda: write_store(settings, location, graphs, carried, report, digest))
+        timer.step("store", lambda: write_store(settings, location, graphs, report, digest))
         location.prune(protect=[report.build] if report.build else [], grace=settings.query_timeout * 2)
     return report

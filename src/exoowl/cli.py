@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,7 +19,8 @@ from .errors import ExoowlError, ValidationFailed
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
 from .query import GRAPH_FORMATS, SELECT_FORMATS, QueryResult, get_named_query, named_queries, parse_params, serialize
 from .reason import hermit_graphs
-from .store import EXPORT_FORMATS
+from .importers import SOURCES, import_file
+from .store import EXPORT_FORMATS, StoreLocation
 
 OUTPUT_FORMATS = ["table", *SELECT_FORMATS, *GRAPH_FORMATS]
 
@@ -137,6 +139,41 @@ def query(store: Path | None, sparql: str | None, query_file: Path | None, name:
     else:
         sys.stdout.buffer.write(serialize(raw, fmt))
         sys.stdout.buffer.flush()
+
+
+@cli.command(name="import")
+@store_option
+@click.argument("source", type=click.Choice(list(SOURCES)))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--release", "version", help="Release version of the file (default: read from its name, e.g. _5.1).")
+@click.option("--date", "released", type=click.DateTime(["%Y-%m-%d"]),
+              help="Date the file was published or downloaded (default: the file's modification date).")
+def import_(store: Path | None, source: str, file: Path, version: str | None, released: Any) -> None:
+    """Import an ExoCarta or Vesiclepedia download (protein/mRNA, miRNA or experiment details).
+
+    The file's kind is read from its header; its graph replaces any earlier import of that kind
+    from that source, atomically. Bad rows are reported with their line numbers and skipped."""
+    settings = load_settings({"store": store})
+    with click.progressbar(length=100, label=f"importing {file.name}", file=sys.stderr,
+                           item_show_func=lambda rate: rate) as bar:
+        started = time.monotonic()
+
+        def progress(records: int, read: int, size: int) -> None:
+            bar.update(int(100 * read / size) - bar.pos, f"{records} records, "
+                       f"{records / max(time.monotonic() - started, 1e-6):,.0f}/s")
+        report = import_file(StoreLocation(settings.store_path), source, file, version=version,
+                             released=released.date() if released else None, progress=progress, message=_progress,
+                             lock_timeout=settings.query_timeout * 10)
+    for line, reason in report.bad_examples:
+        click.echo(f"{file}:{line}: skipped: {reason}", err=True)
+    if report.bad_rows > len(report.bad_examples):
+        click.echo(f"… and {report.bad_rows - len(report.bad_examples)} more bad rows", err=True)
+    for what, count in sorted(report.normalised.items()):
+        click.echo(f"normalised: {what}: {count} row(s)", err=True)
+    seconds = sum(report.seconds.values())
+    click.echo(f"imported {report.records} {report.kind} records ({report.triples} triples) from {file.name} "
+               f"into {report.graph} in {seconds:.1f} s ({report.records / max(seconds, 1e-9):,.0f} records/s); "
+               f"{report.bad_rows} bad row(s) skipped")
 
 
 @cli.command()

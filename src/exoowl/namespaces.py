@@ -24,6 +24,11 @@ GRAPH_ONTOLOGY = GRAPH["ontology"]
 GRAPH_REVIEW = GRAPH["review"]
 GRAPH_INFERRED = GRAPH["inferred"]
 ASSERTED_GRAPHS = (GRAPH_ONTOLOGY, GRAPH_REVIEW)
+IMPORT_GRAPHS = str(GRAPH) + "import/"  # one graph per imported source and file kind, e.g. …/import/exocarta/cargo
+
+
+def is_import_graph(iri: str) -> bool:
+    return iri.startswith(IMPORT_GRAPHS)
 
 PREFIXES: dict[str, str] = {
     "exoowl": str(EXOOWL),

@@ -18,21 +18,26 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from .errors import (InputError, NotFound, QuerySyntaxError, StoreError, UnsupportedMediaType, UpdateFailed,
                      ValidationFailed)
-from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY
+from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, is_import_graph
 from .rdfio import parse_file
 from .store import DATABASE, SHAPES, Store, StoreLocation
 from .validate import Report, load_shapes, validate_graph
 
 # Graphs the gate does not validate as data: the ontology is the gate's vocabulary, the inferred
-# graph is derived at build time.
+# graph is derived at build time, and imported graphs are checked row by row when imported (a
+# whole-store SHACL run over millions of imported triples would take minutes per write).
 NOT_DATA = (str(GRAPH_ONTOLOGY), str(GRAPH_INFERRED))
+
+
+def is_gated(graph: str) -> bool:
+    return graph not in NOT_DATA and not is_import_graph(graph)
 GraphName = ox.NamedNode | ox.DefaultGraph
 
 
@@ -41,7 +46,7 @@ class WriteReport:
     """What a committed write did: the new build, the graphs' sizes after it, what it took."""
 
     build: Path
-    graphs: dict[str, int] = field(default_factory=dict)
+    graphs: dict[str, int | None] = field(default_factory=dict)
     created: bool = False
     warnings: int = 0
     seconds: float = 0.0
@@ -114,40 +119,56 @@ class Writer:
     def _write(self, change: Callable[[Store], None],
                created: Callable[[Store], bool] = lambda _: False) -> WriteReport:
         started = time.perf_counter()
-        with self.location.lock(self.lock_timeout):
-            current = self.location.current()
-            if current is None:
-                raise StoreError(f"no store at {self.location.path}: run `exoowl build` first")
-            self.location.prune(protect=(), grace=self.grace)
-            build = self.location.new_build()
-            report = WriteReport(build)
-            try:
-                report.graphs, report.created, report.warnings = self._apply(current, build, change, created)
-            except BaseException:
-                shutil.rmtree(build, ignore_errors=True)
-                raise
-            self.location.commit(build, _next_manifest(self.location.manifest() or {}, report.graphs))
+
+        def apply(store: Store, build: Path) -> WriteReport:
+            report = WriteReport(build, created=created(store))
+            change(store)
+            shacl = gate(store, build / SHAPES)
+            report.graphs, report.warnings = graph_sizes(store), shacl.warnings if shacl else 0
+            return report
+
+        _, report = transaction(self.location, apply, lambda previous, r: _next_manifest(previous, r.graphs),
+                                lock_timeout=self.lock_timeout, grace=self.grace, fallback_shapes=self.fallback_shapes)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _apply(self, current: Path, build: Path, change: Callable[[Store], None],
-               created: Callable[[Store], bool]) -> tuple[dict[str, int], bool, int]:
-        """Copy the committed build, change the copy, gate it; returns graph sizes, created, warnings."""
-        Store.open_directory(current / DATABASE, read_only=True).db.backup(str(build / DATABASE))
-        if (current / SHAPES).exists():
-            shutil.copyfile(current / SHAPES, build / SHAPES)
-        elif self.fallback_shapes is not None and self.fallback_shapes.is_dir():
-            load_shapes(self.fallback_shapes).serialize(build / SHAPES, format="turtle")
-        store = Store.open_directory(build / DATABASE)
+
+T = TypeVar("T")
+
+
+def transaction(location: StoreLocation, apply: Callable[[Store, Path], T], manifest: Callable[[dict, T], dict], *,
+                lock_timeout: float, grace: float, fallback_shapes: Path | None = None) -> tuple[Path, T]:
+    """Holding the write lock: copy the committed build, ``apply`` the change to the copy (it raises
+    to refuse), commit the copy with ``manifest(previous manifest, result)``. Used by every write
+    and import; on any error the copy is removed and the store is as it was."""
+    with location.lock(lock_timeout):
+        current = location.current()
+        if current is None:
+            raise StoreError(f"no store at {location.path}: run `exoowl build` first")
+        location.prune(grace=grace)
+        build = location.new_build()
         try:
-            was_created = created(store)
-            change(store)
-            report = gate(store, build / SHAPES)
-            graphs = graph_sizes(store)
-            store.flush()
-        finally:
-            store.close()
-        return graphs, was_created, report.warnings if report else 0
+            _checkpoint(current, build, fallback_shapes)
+            store = Store.open_directory(build / DATABASE)
+            try:
+                result = apply(store, build)
+                store.flush()
+            finally:
+                store.close()
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+        location.commit(build, manifest(location.manifest() or {}, result))
+    return build, result
+
+
+def _checkpoint(current: Path, build: Path, fallback_shapes: Path | None) -> None:
+    """The committed build's database (RocksDB checkpoint: hard links) and shapes, in ``build``."""
+    Store.open_directory(current / DATABASE, read_only=True).db.backup(str(build / DATABASE))
+    if (current / SHAPES).exists():
+        shutil.copyfile(current / SHAPES, build / SHAPES)
+    elif fallback_shapes is not None and fallback_shapes.is_dir():
+        load_shapes(fallback_shapes).serialize(build / SHAPES, format="turtle")
 
 
 def run_update(store: Store, sparql: str, base_iri: str | None) -> None:
@@ -174,7 +195,7 @@ def gate(store: Store, shapes_file: Path) -> Report | None:
 
 def data_graph(store: Store) -> Graph:
     """The union of the graphs SHACL validates, the default graph included, as one rdflib graph."""
-    return _rdflib(store, [g for g in store.graphs() if g not in NOT_DATA], default=True)
+    return _rdflib(store, [g for g in store.graphs() if is_gated(g)], default=True)
 
 
 def _rdflib(store: Store, graphs: Iterable[str], default: bool = False) -> Graph:
@@ -184,16 +205,19 @@ def _rdflib(store: Store, graphs: Iterable[str], default: bool = False) -> Graph
     return Graph().parse(data=data, format="nt") if data else Graph()
 
 
-def graph_sizes(store: Store) -> dict[str, int]:
-    """Triples per named graph, and in the default graph under the key ``default``."""
-    sizes = {g: store.count(g) for g in store.graphs()}
+def graph_sizes(store: Store) -> dict[str, int | None]:
+    """Triples per named graph, and in the default graph under the key ``default``; imported graphs
+    are not counted (None: counting millions of triples per write would cost seconds; the import
+    recorded their size)."""
+    sizes: dict[str, int | None] = {g: None if is_import_graph(g) else store.count(g) for g in store.graphs()}
     sizes["default"] = sum(1 for _ in store.db.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     return sizes
 
 
 def _next_manifest(previous: dict, graphs: dict[str, int]) -> dict:
     """The committed build's manifest, carried over, with the write counted."""
-    return {**previous, "graphs": graphs, "writes": int(previous.get("writes", 0)) + 1,
+    counted = {g: previous.get("graphs", {}).get(g) if n is None else n for g, n in graphs.items()}
+    return {**previous, "graphs": counted, "writes": int(previous.get("writes", 0)) + 1,
             "last_write": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
