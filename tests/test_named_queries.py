@@ -151,8 +151,8 @@ def test_example_returns_rows_with_readable_columns(kg: KnowledgeGraph, name: st
 
 def test_fact_stating_queries_cite_references(kg: KnowledgeGraph) -> None:
     for name, query in named_queries(QUERIES).items():
-        if name in ("reference-support", "inventory", "finding-detail"):
-            continue  # a reference's findings; counts; one finding with its references as rows
+        if name in ("reference-support", "inventory", "finding-detail", "label-search"):
+            continue  # a reference's findings; counts; one finding with its references as rows; names
         _, params = example_params(query.examples[0])
         assert "references" in kg.run(name, **params).variables, name
 
@@ -341,6 +341,15 @@ def test_gene_links(kg: KnowledgeGraph) -> None:
     (canx,) = run(kg, "gene-links", gene="calnexin")
     assert canx["symbol"] == "CANX" and canx["exocarta"].endswith("gene_id=821")
     assert run(kg, "gene-links", gene="CD6") == []  # exact, not partial, match
+
+
+def test_label_search_finds_names_and_synonyms_exact_first(kg: KnowledgeGraph) -> None:
+    rows = run(kg, "label-search", text="cd63")
+    assert {r["entity"] for r in rows} >= {"exoid:gene/967", "exoid:marker/CD63"}
+    assert rows[0]["matched_name"].lower() == "cd63"  # exact names first
+    assert all("cd63" in r["matched_name"].lower() for r in rows)
+    calnexin = run(kg, "label-search", text="calnexin")  # a synonym of CANX
+    assert any(r["entity"] == "exoid:gene/821" and r["label"] == "CANX" for r in calnexin)
 
 
 def test_mirna_targets(kg: KnowledgeGraph) -> None:

@@ -279,6 +279,30 @@ class Emitter:
         self.quad(node, _o("importedFrom"), self.file_node)
 
 
+class SeenIds:
+    """Record IDs met so far, in bounded memory for the numeric IDs the downloads use (one bit each);
+    other IDs are kept in a set."""
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+        self.others: set[str] = set()
+
+    def __contains__(self, key: str) -> bool:
+        if key.isdigit() and len(key) < 12:
+            n = int(key)
+            return n // 8 < len(self.bits) and bool(self.bits[n // 8] & (1 << (n % 8)))
+        return key in self.others
+
+    def add(self, key: str) -> None:
+        if key.isdigit() and len(key) < 12:
+            n = int(key)
+            if n // 8 >= len(self.bits):
+                self.bits.extend(bytes(max(n // 8 + 1 - len(self.bits), len(self.bits))))
+            self.bits[n // 8] |= 1 << (n % 8)
+        else:
+            self.others.add(key)
+
+
 @dataclass
 class Row:
     line: int
@@ -379,7 +403,7 @@ def write_nquads(path: Path, out: TextIO, source: Source, report: ImportReport, 
     _file_node(emit, path, source, version, released)
     norm, read = Normaliser(report), READERS[report.kind]
     size = max(path.stat().st_size, 1)
-    seen: set[str] = set()
+    seen = SeenIds()
     for line, fields in data:
         if len(fields) != len(columns):
             report.bad(line, f"{len(fields)} fields where the header has {len(columns)}")
@@ -441,7 +465,8 @@ def _load(location: StoreLocation, report: ImportReport, scratch: Path, lock_tim
         name = ox.NamedNode(report.graph)
         if store.db.contains_named_graph(name):
             store.db.remove_graph(name)
-        store.db.bulk_load(path=str(scratch), format=ox.RdfFormat.N_QUADS)
+        # lenient: the importer wrote every IRI itself (percent-encoded record IDs, numeric gene IDs)
+        store.db.bulk_load(path=str(scratch), format=ox.RdfFormat.N_QUADS, lenient=True)
         store.db.add_graph(name)
 
     def manifest(previous: dict, _result: None) -> dict:
