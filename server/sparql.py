@@ -13,7 +13,8 @@ from exoowl.errors import UsageError
 from exoowl.formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS
 from exoowl.query import serialize
 from exoowl.service import SD_PREFIXES, service_description
-from exoowl.sparql_safety import check_update_syntax, refuse_unsafe, refuse_unsafe_update, with_using
+from exoowl.sparql_safety import (RemoteAccess, check_update_syntax, refuse_unsafe, refuse_unsafe_update,
+                                  with_using)
 from exoowl.write import WriteReport, Writer
 
 from .auth import require_writer
@@ -39,7 +40,7 @@ def sparql() -> Response:
 
 def run_query(operation: Operation) -> Any:
     store = current_store()
-    refuse_unsafe(operation.text, store.graphs(), allow_remote=settings().allow_remote,
+    refuse_unsafe(operation.text, store.graphs(), remote=RemoteAccess.parse(settings().allow_remote),
                   dataset_given=operation.dataset_given)
     if not operation.dataset_given:
         return store.query(operation.text, base_iri=request.base_url)
@@ -51,7 +52,7 @@ def run_update(operation: Operation) -> WriteReport:
     """Check who asks and what (401/403, LOAD and SERVICE refused, 400 for conflicts and syntax),
     then apply the update atomically behind the SHACL gate (422 when it would violate a shape)."""
     require_writer(request, settings())
-    features = refuse_unsafe_update(operation.text, allow_remote=settings().allow_remote)
+    features = refuse_unsafe_update(operation.text, remote=RemoteAccess.parse(settings().allow_remote))
     if operation.dataset_given and features.uses("USING", "WITH"):
         raise UsageError("using-graph-uri / using-named-graph-uri may not be combined with USING or WITH "
                          "in the update (SPARQL 1.1 Protocol §2.2.3)")
@@ -73,7 +74,8 @@ def describe_service() -> Response:
     chosen, media_type = choose_format(GRAPH_RESULT_FORMATS, request)
     triples = service_description(request.base_url, store_handle().statistics(),
                                   [f.iri for f in (*RESULT_FORMATS, *GRAPH_RESULT_FORMATS)],
-                                  allow_remote=settings().allow_remote, updates=bool(settings().update_token))
+                                  remote=RemoteAccess.parse(settings().allow_remote).anything,
+                                  updates=bool(settings().update_token))
     return _answer(serialize(triples, chosen.name, SD_PREFIXES), media_type)
 
 

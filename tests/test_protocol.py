@@ -267,7 +267,7 @@ def test_service_and_unknown_from_are_refused(client) -> None:
 
 
 def test_allow_remote_lets_from_elsewhere_through(store_path: Path) -> None:
-    client = make_client(store_path, allow_remote=True)
+    client = make_client(store_path, allow_remote="http://elsewhere/")
     response = client.get("/sparql", query_string={"query": "ASK FROM <http://elsewhere/> { ?s ?p ?o }"})
     assert response.status_code == 200 and response.json["boolean"] is False
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 import pytest
 
 from exoowl.errors import QuerySyntaxError, RefusedQuery
-from exoowl.sparql_safety import analyse, check_update_syntax, refuse_unsafe, refuse_unsafe_update
+from exoowl.sparql_safety import (RemoteAccess, analyse, check_update_syntax, load_sources, refuse_unsafe,
+                                  refuse_unsafe_update)
 
 GRAPHS = ["http://example.org/g1"]
 
 
 def refused(text: str, **options) -> bool:
     try:
-        refuse_unsafe(text, GRAPHS, allow_remote=options.get("allow_remote", False),
+        refuse_unsafe(text, GRAPHS, remote=RemoteAccess.parse(options.get("allow", "")),
                       dataset_given=options.get("dataset_given", False))
     except RefusedQuery:
         return True
@@ -44,7 +45,38 @@ def test_service_in_strings_iris_comments_and_names_is_not_a_clause(text: str) -
 
 
 def test_service_is_allowed_when_remote_access_is() -> None:
-    assert not refused("SELECT * { SERVICE <http://remote/> { ?s ?p ?o } }", allow_remote=True)
+    assert not refused("SELECT * { SERVICE <http://remote/> { ?s ?p ?o } }", allow="*")
+    assert not refused("SELECT * { SERVICE <http://remote/> { ?s ?p ?o } }", allow="true")  # the old boolean form
+
+
+def test_the_allow_list_names_iri_prefixes() -> None:
+    query = "SELECT * { SERVICE <http://remote.example/sparql> { ?s ?p ?o } }"
+    assert not refused(query, allow="http://other.example/ http://remote.example/")
+    assert refused(query, allow="http://other.example/")
+    assert refused("SELECT * { SERVICE ?endpoint { ?s ?p ?o } }", allow="http://remote.example/")  # needs *
+    assert not refused("SELECT * FROM <http://remote.example/g> { ?s ?p ?o }", allow="http://remote.example/")
+    assert refused("SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }", allow="http://remote.example/")
+
+
+@pytest.mark.parametrize("update, allow, refused_", [
+    ("LOAD <http://remote.example/data.ttl>", "", True),
+    ("LOAD SILENT <http://remote.example/data.ttl> INTO GRAPH <http://example.org/g>", "http://remote.example/", False),
+    ("LOAD <file:///etc/passwd>", "http://remote.example/", True),
+    ("PREFIX r: <http://remote.example/> LOAD r:data.ttl", "http://remote.example/", False),
+    ("LOAD <http://remote.example/data.ttl>", "*", False),
+])
+def test_load_follows_the_allow_list(update: str, allow: str, refused_: bool) -> None:
+    try:
+        refuse_unsafe_update(update, remote=RemoteAccess.parse(allow))
+    except RefusedQuery:
+        assert refused_
+    else:
+        assert not refused_
+
+
+def test_load_sources_are_read_with_prefixes() -> None:
+    assert load_sources("PREFIX r: <http://r/> LOAD SILENT r:a ; LOAD <http://b/> INTO GRAPH <http://g/>") == \
+        ["http://r/a", "http://b/"]
 
 
 def test_from_must_name_a_graph_in_the_store() -> None:

@@ -35,9 +35,10 @@ class Settings:
     cors_origins: str = field(default="*", metadata={
         "env": "EXOOWL_CORS_ORIGINS", "flag": False,
         "help": "origins browsers may call the endpoint from (CORS): `*` or a space-separated list"})
-    allow_remote: bool = field(default=False, metadata={
+    allow_remote: str = field(default="", metadata={
         "env": "EXOOWL_ALLOW_REMOTE", "flag": False,
-        "help": "allow SERVICE clauses (pyoxigraph then calls the remote endpoint) and FROM of graphs not in the store"})
+        "help": "allow-list of what the endpoint may reach: SERVICE endpoints, LOAD sources and FROM graphs not in "
+                "the store; space-separated IRI prefixes, `*` for any; empty: none"})
     max_request_bytes: int = field(default=1048576, metadata={
         "env": "EXOOWL_MAX_REQUEST_BYTES", "flag": False,
         "help": "largest request body the server reads (1 MiB); larger ones get 413"})
@@ -136,6 +137,7 @@ def describe_settings() -> list[tuple[str, str, str, str]]:
     for f in fields(Settings):
         default = f.default if f.default_factory is MISSING else "the source checkout"
         flag = f"--{f.name.replace('_', '-')}" if f.metadata.get("flag", True) else "(none)"
-        shown = "unset" if default is None else str(default).lower() if isinstance(default, bool) else str(default)
+        shown = ("unset" if default is None else "empty" if default == "" else
+                 str(default).lower() if isinstance(default, bool) else str(default))
         rows.append((flag, f.metadata["env"], shown, f.metadata["help"]))
     return rows

@@ -56,10 +56,10 @@ def _int(value: int) -> ox.Literal:
 
 
 def service_description(endpoint: str, statistics: Iterable[GraphStatistics], result_formats: Iterable[str],
-                        *, allow_remote: bool = False, updates: bool = False) -> list[ox.Triple]:
+                        *, remote: bool = False, updates: bool = False) -> list[ox.Triple]:
     """sd:Service for ``endpoint``: language, result formats, features, entailment and the dataset."""
     service, dataset = ox.BlankNode(), ox.BlankNode()
-    features = [_sd("UnionDefaultGraph")] + ([_sd("BasicFederatedQuery")] if allow_remote else [])
+    features = [_sd("UnionDefaultGraph")] + ([_sd("BasicFederatedQuery")] if remote else [])
     triples = [
         ox.Triple(service, RDF_TYPE, _sd("Service")),
         ox.Triple(service, _sd("endpoint"), ox.NamedNode(endpoint)),

@@ -146,36 +146,91 @@ def check_update_syntax(text: str, base_iri: str | None = None) -> None:
         raise QuerySyntaxError(f"malformed SPARQL Update: {message}")
 
 
-def refuse_unsafe(text: str, graphs: Iterable[str], *, allow_remote: bool, dataset_given: bool) -> SparqlFeatures:
+@dataclass(frozen=True)
+class RemoteAccess:
+    """What the endpoint may reach beyond its store: SERVICE endpoints, LOAD sources and FROM /
+    FROM NAMED graphs it does not hold. ``*`` allows any IRI; otherwise IRI prefixes."""
+
+    prefixes: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, setting: str | None) -> "RemoteAccess":
+        """From the EXOOWL_ALLOW_REMOTE setting: empty (none), ``*`` (any) or space-separated prefixes;
+        ``true`` / ``false`` (the setting's earlier boolean form) mean ``*`` / none."""
+        words = (setting or "").split()
+        if [w.lower() for w in words] in (["true"], ["yes"], ["1"], ["on"]):
+            return cls(("*",))
+        if [w.lower() for w in words] in (["false"], ["no"], ["0"], ["off"]):
+            return cls()
+        return cls(tuple(words))
+
+    @property
+    def everything(self) -> bool:
+        return "*" in self.prefixes
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.prefixes)
+
+    def allows(self, iri: str) -> bool:
+        return self.everything or any(iri.startswith(p) for p in self.prefixes)
+
+
+NO_REMOTE = RemoteAccess()
+
+
+def refuse_unsafe(text: str, graphs: Iterable[str], *, remote: RemoteAccess = NO_REMOTE,
+                  dataset_given: bool) -> SparqlFeatures:
     """The query's features, or RefusedQuery for SERVICE calls and FROM / FROM NAMED of graphs
-    that are not in the store (unless remote access is allowed). A protocol dataset
+    that are not in the store, unless the allow-list (``remote``) names them. A protocol dataset
     (``default-graph-uri`` / ``named-graph-uri``) replaces FROM clauses, so they are not checked then."""
     features = analyse(text)
-    if allow_remote:
-        return features
-    if features.services:
-        raise RefusedQuery(f"SERVICE clauses are not allowed on this endpoint (the query calls "
-                           f"{', '.join(features.services)}): it makes no outbound requests")
-    if hides_keyword(text, "SERVICE"):
-        raise RefusedQuery("the query does not parse, or uses SERVICE where this endpoint cannot read it: "
-                           "refused (SERVICE clauses are not allowed here)")
-    unknown = sorted(set(features.from_graphs + features.from_named) - set(graphs))
+    _refuse_services(text, features, remote, update=False)
+    unknown = sorted(g for g in set(features.from_graphs + features.from_named) - set(graphs) if not remote.allows(g))
     if unknown and not dataset_given:
-        raise RefusedQuery(f"FROM / FROM NAMED may only name graphs in this store; not {', '.join(unknown)} "
-                           f"(graphs: {', '.join(sorted(graphs)) or 'none'})")
+        raise RefusedQuery(f"FROM / FROM NAMED may only name graphs in this store or allowed by EXOOWL_ALLOW_REMOTE; "
+                           f"not {', '.join(unknown)} (graphs: {', '.join(sorted(graphs)) or 'none'})")
     return features
 
 
-def refuse_unsafe_update(text: str, *, allow_remote: bool = False) -> SparqlFeatures:
-    """An update's features, or RefusedQuery when it would LOAD a document or call a SERVICE
-    (unless remote access is allowed)."""
+def _refuse_services(text: str, features: SparqlFeatures, remote: RemoteAccess, update: bool) -> None:
+    """RefusedQuery for a SERVICE the allow-list does not name (a variable endpoint needs ``*``)."""
+    denied = [s for s in features.services if not remote.allows(s) or s.startswith(("?", "$"))]
+    if remote.everything:
+        return
+    if denied:
+        raise RefusedQuery(f"SERVICE clauses are not allowed on this endpoint (the request calls "
+                           f"{', '.join(denied)}): it makes no outbound requests but to the IRIs that "
+                           "EXOOWL_ALLOW_REMOTE names")
+    if not features.services and hides_keyword(text, "SERVICE", update=update):
+        raise RefusedQuery("the request does not parse, or uses SERVICE where this endpoint cannot read it: "
+                           "refused (SERVICE clauses are not allowed here)")
+
+
+def refuse_unsafe_update(text: str, *, remote: RemoteAccess = NO_REMOTE) -> SparqlFeatures:
+    """An update's features, or RefusedQuery when it would LOAD a document or call a SERVICE that
+    the allow-list (``remote``) does not name."""
     features = analyse(text)
-    if allow_remote:
+    _refuse_services(text, features, remote, update=True)
+    if remote.everything:
         return features
-    for word in ("LOAD", "SERVICE"):
-        if features.uses(word) or hides_keyword(text, word, update=True):
-            raise RefusedQuery(f"{word} is not allowed on this endpoint: it makes no outbound requests")
+    denied = [source for source in load_sources(text) if not remote.allows(source)]
+    if denied or (not load_sources(text) and hides_keyword(text, "LOAD", update=True)):
+        raise RefusedQuery(f"LOAD is not allowed on this endpoint ({', '.join(denied) or 'a LOAD it cannot read'}): "
+                           "it fetches no documents but from the IRIs that EXOOWL_ALLOW_REMOTE names")
     return features
+
+
+def load_sources(text: str) -> list[str]:
+    """The IRIs an update's LOAD operations would fetch."""
+    toks = list(tokens(text))
+    prefixes, base = _prologue(toks)
+    sources = []
+    for i, tok in enumerate(toks):
+        if tok.is_word("LOAD"):
+            target = next((t for t in toks[i + 1:i + 3] if not t.is_word("SILENT")), None)
+            sources.append(_resolve(target, prefixes, base) if target else "")
+    return sources
 
 
 def with_using(text: str, default_graphs: Iterable[str], named_graphs: Iterable[str]) -> str:
