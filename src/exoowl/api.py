@@ -15,8 +15,9 @@ from rdflib import Graph
 from .build import BuildReport, Progress, build as _build
 from .config import Settings, load_settings
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
-from .query import NamedQuery, QueryResult, bind_values, get_named_query, named_queries
+from .query import NamedQuery, QueryResult, bind_values, get_named_query, named_queries, serialize
 from .rdfio import parse_file
+from .remote import RemoteStore
 from .store import Store
 from .validate import Report, load_shapes, validate_graph
 
@@ -24,7 +25,7 @@ from .validate import Report, load_shapes, validate_graph
 class KnowledgeGraph:
     """An open exoowl store with its named queries and shapes."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store | RemoteStore) -> None:
         self.settings = settings
         self.store = store
 
@@ -55,13 +56,10 @@ class KnowledgeGraph:
     def graph(self, iri: str) -> Graph:
         """A named graph of the store as an rdflib graph."""
         data = Graph()
-        data.parse(data=self._dump(iri), format="nt")
+        triples = self.store.triples(iri)
+        if triples:
+            data.parse(data=serialize(triples, "ntriples").decode("utf-8"), format="nt")
         return data
-
-    def _dump(self, iri: str) -> str:
-        import pyoxigraph as ox
-
-        return self.store.db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(iri)).decode("utf-8")
 
     def validate(self, data_file: Path | None = None) -> Report:
         """SHACL-validate the curated graph (or a Turtle file) against ``ontology/shapes``."""
@@ -73,13 +71,16 @@ class KnowledgeGraph:
 
 
 def open(store: Path | str | None = None, **overrides: Any) -> KnowledgeGraph:  # noqa: A001
-    """Open a built store (default: the configured one) read-only."""
-    settings = load_settings({"store": Path(store) if store else None, **overrides})
+    """Open a built store (default: the configured one) read-only, or a SPARQL server
+    (``sparql+http://…``, see :mod:`exoowl.remote`)."""
+    settings = load_settings({"store": store, **overrides})
+    if settings.remote_store:
+        return KnowledgeGraph(settings, RemoteStore.open(settings.remote_store, timeout=settings.query_timeout))
     return KnowledgeGraph(settings, Store.open(settings.store_path, read_only=True))
 
 
 def build(store: Path | str | None = None, progress: Progress = print, only_if_stale: bool = False,
           **overrides: Any) -> BuildReport:
     """Build the knowledge graph into a new store and swap it in."""
-    settings = load_settings({"store": Path(store) if store else None, **overrides})
+    settings = load_settings({"store": store, **overrides})
     return _build(settings, progress=progress, only_if_stale=only_if_stale)

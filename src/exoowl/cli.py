@@ -30,8 +30,9 @@ def _progress(message: str) -> None:
 
 
 def store_option(func: Callable) -> Callable:
-    return click.option("--store", type=click.Path(path_type=Path), default=None,
-                        help="Store location [env EXOOWL_STORE; default var/store in the project].")(func)
+    return click.option("--store", default=None, metavar="PATH|sparql+http://…",
+                        help="Store location, or a SPARQL server [env EXOOWL_STORE; default var/store in the "
+                             "project].")(func)
 
 
 def result_line(result: Any) -> str:
@@ -55,7 +56,7 @@ def cli() -> None:
 @cli.command()
 @store_option
 @click.option("--if-stale", is_flag=True, help="Do nothing when the store was built from the current inputs.")
-def build(store: Path | None, if_stale: bool) -> None:
+def build(store: str | None, if_stale: bool) -> None:
     """Build the knowledge graph: release, curated tables, SHACL, HermiT, OWL 2 RL, store swap."""
     report = run_build(load_settings({"store": store}), progress=_progress, only_if_stale=if_stale)
     if not report.skipped:
@@ -70,7 +71,7 @@ def build(store: Path | None, if_stale: bool) -> None:
               help="Validate this RDF file instead of the store's curated graph.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the full report here (.ttl for Turtle, .json for JSON).")
-def validate(store: Path | None, data_file: Path | None, report_file: Path | None) -> None:
+def validate(store: str | None, data_file: Path | None, report_file: Path | None) -> None:
     """SHACL-validate the curated graph; prints focus node, path, message and severity."""
     report = open_kg(store).validate(data_file)
     print_report(report)
@@ -85,7 +86,7 @@ def validate(store: Path | None, data_file: Path | None, report_file: Path | Non
 
 @cli.command()
 @store_option
-def reason(store: Path | None) -> None:
+def reason(store: str | None) -> None:
     """HermiT: consistency and classification of the release with the curated data."""
     kg = open_kg(store)
     result = hermit_graphs(kg.graph(str(GRAPH_ONTOLOGY)), kg.graph(str(GRAPH_REVIEW)))
@@ -112,7 +113,7 @@ def reason(store: Path | None) -> None:
 @click.option("--format", "-f", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True)
 @click.option("--asserted", is_flag=True, help="Leave the inferred graph out of the default graph.")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
-def query(store: Path | None, sparql: str | None, query_file: Path | None, name: str | None,
+def query(store: str | None, sparql: str | None, query_file: Path | None, name: str | None,
           params: tuple[str, ...], fmt: str, asserted: bool, list_queries: bool) -> None:
     """Run SPARQL: a string, a --file, or a --name'd query with --param values."""
     settings = load_settings({"store": store})
@@ -148,7 +149,7 @@ def query(store: Path | None, sparql: str | None, query_file: Path | None, name:
 @click.option("--release", "version", help="Release version of the file (default: read from its name, e.g. _5.1).")
 @click.option("--date", "released", type=click.DateTime(["%Y-%m-%d"]),
               help="Date the file was published or downloaded (default: the file's modification date).")
-def import_(store: Path | None, source: str, file: Path, version: str | None, released: Any) -> None:
+def import_(store: str | None, source: str, file: Path, version: str | None, released: Any) -> None:
     """Import an ExoCarta or Vesiclepedia download (protein/mRNA, miRNA or experiment details).
 
     The file's kind is read from its header; its graph replaces any earlier import of that kind
@@ -181,7 +182,7 @@ def import_(store: Path | None, source: str, file: Path, version: str | None, re
 @click.option("--format", "-f", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="nquads", show_default=True)
 @click.option("--graph", "graph_iri", help="Export one named graph (needed for turtle and ntriples).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
-def export(store: Path | None, fmt: str, graph_iri: str | None, output: Path | None) -> None:
+def export(store: str | None, fmt: str, graph_iri: str | None, output: Path | None) -> None:
     """Export the store (N-Quads, TriG) or one graph (Turtle, N-Triples)."""
     kg = open_kg(store)
     if output:
@@ -198,7 +199,7 @@ def export(store: Path | None, fmt: str, graph_iri: str | None, output: Path | N
 @click.option("--workers", type=int, help="Server worker processes [env EXOOWL_WORKERS; default 2].")
 @click.option("--build/--no-build", "build_first", default=True, show_default=True,
               help="Build the store first when it is missing or stale.")
-def serve(store: Path | None, host: str | None, port: int | None, query_timeout: float | None,
+def serve(store: str | None, host: str | None, port: int | None, query_timeout: float | None,
           workers: int | None, build_first: bool) -> None:
     """Serve the knowledge graph over HTTP (SPARQL endpoint and pages) with gunicorn.
 

@@ -23,8 +23,9 @@ class Settings:
     root: Path = field(default_factory=_default_root,
                        metadata={"env": "EXOOWL_ROOT", "flag": False,
                                  "help": "project directory with ontology/, data/ and queries/"})
-    store: Path = field(default=Path("var/store"),
-                        metadata={"env": "EXOOWL_STORE", "help": "store location (relative paths are under the project directory)"})
+    store: Path | str = field(default=Path("var/store"), metadata={
+        "env": "EXOOWL_STORE",
+        "help": "store location (relative paths are under the project directory), or a SPARQL server as `sparql+http://HOST/PATH` (docs/remote-store.md)"})
     host: str = field(default="127.0.0.1", metadata={"env": "EXOOWL_HOST", "help": "address the server listens on"})
     port: int = field(default=8000, metadata={"env": "EXOOWL_PORT", "help": "port the server listens on"})
     query_timeout: float = field(default=30.0, metadata={"env": "EXOOWL_QUERY_TIMEOUT", "help": "seconds before a query is stopped"})
@@ -44,7 +45,15 @@ class Settings:
         "help": "largest request body the server reads (1 MiB); larger ones get 413"})
 
     @property
+    def remote_store(self) -> str | None:
+        """The SPARQL server's location when the store is one (``sparql+http://…``), else None."""
+        return self.store if isinstance(self.store, str) else None
+
+    @property
     def store_path(self) -> Path:
+        if isinstance(self.store, str):
+            raise UsageError(f"this works on a local store only, not on the SPARQL server {self.store.split('@')[-1]} "
+                             "(against a server: query, export, validate and reason)")
         return self.store if self.store.is_absolute() else self.root / self.store
 
     @property
@@ -91,7 +100,7 @@ def _convert(name: str, raw: str, kind: Any) -> Any:
         return _BOOLEANS[raw.strip().lower()]
     try:
         if kind in (Path, "Path"):
-            return Path(raw).expanduser()
+            return raw if raw.startswith("sparql+") else Path(raw).expanduser()
         if kind in (int, "int"):
             return int(raw)
         if kind in (float, "float"):

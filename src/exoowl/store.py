@@ -173,6 +173,10 @@ class Store:
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self.db.named_graphs() if isinstance(g, ox.NamedNode))
 
+    def triples(self, graph_iri: str) -> list[ox.Triple]:
+        """The triples of a named graph."""
+        return [q.triple for q in self.db.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))]
+
     def count(self, graph_iri: str | None = None) -> int:
         if graph_iri is None:
             return len(self.db)

@@ -1,0 +1,183 @@
+"""A SPARQL 1.1 server as the store (``--store sparql+http://…``), for labs that outgrow one machine.
+
+The location names the server's SPARQL endpoint; the Graph Store endpoint and credentials are
+optional parts of it::
+
+    sparql+http://HOST:PORT/sparql                      query and update at /sparql
+    sparql+http://USER:PASSWORD@HOST:PORT/sparql?gsp=/sparql-graph-crud-auth
+                                                         Graph Store at that path, with HTTP auth
+
+Results come back as the same pyoxigraph objects a local store gives (the server's answer is
+parsed with pyoxigraph), so the query layer, the CLI and the API work unchanged. Credentials are
+sent with HTTP Basic or, when the server asks for it, Digest authentication (Virtuoso does).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Iterable
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import pyoxigraph as ox
+import requests
+
+from .errors import QuerySyntaxError, StoreError, UsageError
+from .sparql_safety import analyse
+from .store import DATASET_FORMATS, EXPORT_FORMATS
+
+SCHEME = "sparql+"
+RESULTS_XML = "application/sparql-results+xml"
+N_TRIPLES = "application/n-triples"
+TRUE_XML = b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/><boolean>%s</boolean></sparql>'
+
+
+def is_remote(location: object) -> bool:
+    return isinstance(location, str) and location.startswith(SCHEME)
+
+
+@dataclass(frozen=True)
+class RemoteEndpoints:
+    query: str
+    update: str
+    graph_store: str | None
+    user: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def parse(cls, location: str) -> "RemoteEndpoints":
+        if not is_remote(location):
+            raise UsageError(f"a remote store is written sparql+http://HOST/PATH; got {location!r}")
+        parts = urlsplit(location.removeprefix(SCHEME))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"a remote store is written sparql+http://HOST/PATH or sparql+https://…; got {location!r}")
+        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+        base = urlunsplit((parts.scheme, netloc, parts.path or "/sparql", "", ""))
+        options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        root = urlunsplit((parts.scheme, netloc, "", "", ""))
+        update = root + options["update"] if "update" in options else base
+        gsp = root + options["gsp"] if "gsp" in options else None
+        return cls(base, update, gsp, parts.username, parts.password)
+
+    def __str__(self) -> str:  # never shows the password
+        return f"{SCHEME}{self.query}"
+
+
+class RemoteStore:
+    """The Store interface over HTTP: queries, updates and graph reads/writes."""
+
+    def __init__(self, endpoints: RemoteEndpoints, timeout: float = 60.0) -> None:
+        self.endpoints = endpoints
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.directory = None
+
+    @classmethod
+    def open(cls, location: str, timeout: float = 60.0) -> "RemoteStore":
+        store = cls(RemoteEndpoints.parse(location), timeout)
+        store.query("ASK {}")  # reachable, and a SPARQL endpoint
+        return store
+
+    # HTTP ---------------------------------------------------------------------------------------
+    def _send(self, method: str, url: str, *, auth: bool = False, **options: Any) -> requests.Response:
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, **options)
+            if response.status_code == 401 and auth and self.endpoints.user:
+                response = self.session.request(method, url, timeout=self.timeout,
+                                                auth=self._auth(response), **options)
+        except requests.RequestException as exc:
+            raise StoreError(f"the SPARQL server at {self.endpoints.query} did not answer: {exc}") from exc
+        return response
+
+    def _auth(self, challenge: requests.Response) -> requests.auth.AuthBase:
+        user, password = self.endpoints.user or "", self.endpoints.password or ""
+        if "digest" in challenge.headers.get("WWW-Authenticate", "").lower():
+            return requests.auth.HTTPDigestAuth(user, password)
+        return requests.auth.HTTPBasicAuth(user, password)
+
+    def _check(self, response: requests.Response, what: str) -> requests.Response:
+        if response.status_code < 300:
+            return response
+        message = " ".join(re.sub(r"<[^>]+>", " ", response.text).split())[:400]
+        error = QuerySyntaxError if response.status_code == 400 else StoreError
+        raise error(f"the SPARQL server refused the {what} ({response.status_code}): {message}")
+
+    # reading ------------------------------------------------------------------------------------
+    def query(self, sparql: str, *, default_graphs: list[str] | None = None,
+              named_graphs: list[str] | None = None, base_iri: str | None = None) -> Any:
+        """pyoxigraph results: QuerySolutions, QueryBoolean, or a list of triples."""
+        form = analyse(sparql).form
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        data: list[tuple[str, str]] = [("query", sparql)]
+        data += [("default-graph-uri", g) for g in default_graphs or []]
+        data += [("named-graph-uri", g) for g in named_graphs or []]
+        response = self._check(self._send("POST", self.endpoints.query, data=data, auth=True,
+                                          headers={"Accept": N_TRIPLES if graph else RESULTS_XML}), "query")
+        if graph:
+            return [q.triple for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)]
+        result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.XML)
+        return _as_boolean(result) if form == "ASK" else result
+
+    def graphs(self) -> list[str]:
+        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+
+    def count(self, graph_iri: str | None = None) -> int:
+        where = f"GRAPH <{graph_iri}> {{ ?s ?p ?o }}" if graph_iri else "?s ?p ?o"
+        return int(next(iter(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")))["n"].value)
+
+    def triples(self, graph_iri: str) -> list[ox.Triple]:
+        return self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
+
+    def export(self, output: IO[bytes] | Path, fmt: str, graph_iri: str | None = None) -> None:
+        """The store (N-Quads, TriG: every named graph) or one graph, as a local store exports it."""
+        if fmt not in EXPORT_FORMATS:
+            raise UsageError(f"unknown export format {fmt!r} (choose from {', '.join(EXPORT_FORMATS)})")
+        if fmt not in DATASET_FORMATS and graph_iri is None:
+            raise UsageError(f"{fmt} holds one graph: name it with --graph (or export nquads/trig)")
+        if graph_iri is not None:
+            data: list = self.triples(graph_iri)
+        else:
+            data = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g)) for g in self.graphs()
+                    for t in self.triples(g)]
+        body = ox.serialize(data, format=EXPORT_FORMATS[fmt])
+        if isinstance(output, Path):
+            output.write_bytes(body)
+        else:
+            output.write(body)
+
+    # writing ------------------------------------------------------------------------------------
+    def update(self, sparql: str) -> None:
+        self._check(self._send("POST", self.endpoints.update, data={"update": sparql}, auth=True), "update")
+
+    def put_graph(self, graph_iri: str, ntriples: bytes) -> None:
+        """Replace a graph: Graph Store PUT where the server has one, else DROP + INSERT DATA."""
+        if self.endpoints.graph_store:
+            self._check(self._send("PUT", self.endpoints.graph_store, params={"graph": graph_iri},
+                                   data=ntriples, headers={"Content-Type": N_TRIPLES}, auth=True), "Graph Store PUT")
+            return
+        self.update(f"DROP SILENT GRAPH <{graph_iri}>")
+        for chunk in _chunks(ntriples.decode("utf-8").splitlines(), 5000):
+            self.update(f"INSERT DATA {{ GRAPH <{graph_iri}> {{ {' '.join(chunk)} }} }}")
+
+
+def _as_boolean(result: Any) -> Any:
+    """An ASK answer as a QueryBoolean, also from servers (Virtuoso 7) that answer ASK with a
+    one-variable result set (``__ASK_RETVAL``) instead of a boolean."""
+    if isinstance(result, ox.QueryBoolean):
+        return result
+    rows = list(result)
+    value = bool(rows) and rows[0][0] is not None and rows[0][0].value not in ("0", "false")
+    return ox.parse_query_results(TRUE_XML % (b"true" if value else b"false"), format=ox.QueryResultsFormat.XML)
+
+
+def _chunks(lines: Iterable[str], size: int) -> Iterable[list[str]]:
+    chunk: list[str] = []
+    for line in lines:
+        if line.strip():
+            chunk.append(line)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
