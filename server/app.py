@@ -24,13 +24,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app = Flask("exoowl_server")
     app.config["EXOOWL_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.extensions["exoowl_store"] = handle = StoreHandle(settings.store_path)
-    # A write waits for the store's write lock at most half the request timeout; superseded builds
-    # stay twice the timeout, for the queries still reading them.
-    app.extensions["exoowl_writer"] = Writer(StoreLocation(settings.store_path),
-                                             lock_timeout=settings.query_timeout / 2,
-                                             grace=settings.query_timeout * 2,
-                                             fallback_shapes=settings.shapes_dir)
+    app.extensions["exoowl_store"] = handle = StoreHandle(settings)
+    if not settings.remote_store:  # a SPARQL server takes writes at its own endpoints
+        # A write waits for the store's write lock at most half the request timeout; superseded
+        # builds stay twice the timeout, for the queries still reading them.
+        app.extensions["exoowl_writer"] = Writer(StoreLocation(settings.store_path),
+                                                 lock_timeout=settings.query_timeout / 2,
+                                                 grace=settings.query_timeout * 2,
+                                                 fallback_shapes=settings.shapes_dir)
     register_metrics(app, handle)
     register_timeout(app, settings.query_timeout)
     register_error_handlers(app)

@@ -14,6 +14,9 @@ from exoowl.errors import Forbidden, Unauthorized
 
 def require_writer(request: Request, settings: Settings) -> None:
     """Return when the request may write; else Forbidden (read-only server) or Unauthorized."""
+    if settings.remote_store:
+        raise Forbidden("this server serves a SPARQL server's data read-only: write at that server's own "
+                        "update and Graph Store endpoints")
     if not settings.update_token:
         raise Forbidden("this server is read-only: writes are enabled by starting it with EXOOWL_UPDATE_TOKEN set")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")

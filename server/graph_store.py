@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request
 from exoowl.errors import NotFound, UsageError
 from exoowl.formats import GRAPH_RESULT_FORMATS
 from exoowl.query import serialize
-from exoowl.write import WriteReport, graph_name, parse_graph_payload
+from exoowl.write import WriteReport, parse_graph_payload
 
 from .auth import require_writer
 from .conneg import choose_format
@@ -73,11 +73,10 @@ def _target() -> str | None | object:
 
 def _get(target: str | None) -> Response:
     store = current_store()
-    name = graph_name(target)
-    if isinstance(name, ox.NamedNode) and not store.db.contains_named_graph(name):
+    if target is not None and not store.has_graph(target):
         raise NotFound(f"no graph {target} in this store")
     chosen, media_type = choose_format(GRAPH_FORMATS, request)
-    triples = [q.triple for q in store.db.quads_for_pattern(None, None, None, name)]
+    triples = store.triples(target)
     response = Response(serialize(triples, chosen.name), mimetype=media_type)
     response.vary.add("Accept")
     return response

@@ -44,7 +44,7 @@ def ontology() -> str:
     configured = settings()
     tree = class_tree()
     intro = render_template("ontology_intro.html", tree=tree, inferred=count_inferred(tree))
-    return with_intro(pylode_html(configured.release_file, configured.store_path.parent / "cache" / "ontology-doc"),
+    return with_intro(pylode_html(configured.release_file, configured.var_dir / "cache" / "ontology-doc"),
                       intro)
 
 

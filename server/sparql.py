@@ -33,7 +33,8 @@ def sparql() -> Response:
     if operation.kind == "service-description":
         return describe_service()
     raw = run_query(operation)
-    formats = GRAPH_RESULT_FORMATS if isinstance(raw, ox.QueryTriples) else RESULT_FORMATS
+    # a graph: pyoxigraph's QueryTriples, or the triples a SPARQL server's answer was parsed into
+    formats = GRAPH_RESULT_FORMATS if isinstance(raw, (ox.QueryTriples, list)) else RESULT_FORMATS
     chosen, media_type = choose_format(formats, request)
     return _answer(serialize(raw, chosen.name), media_type)
 

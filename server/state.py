@@ -1,30 +1,45 @@
-"""The store a server process reads, reopened when a build swaps in a new one."""
+"""The store a server process reads: the committed local build, reopened when a build swaps in a
+new one, or a SPARQL server (``--store sparql+http://…``)."""
 from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 from flask import current_app
 
 from exoowl.config import Settings
+from exoowl.remote import RemoteStore
 from exoowl.service import GraphStatistics, graph_statistics
 from exoowl.store import Store
+
+REMOTE_STATISTICS_SECONDS = 300.0  # a SPARQL server's data can change behind our back
 
 
 class StoreHandle:
     """Opens the committed build read-only, and again after ``exoowl build`` repoints the store.
 
-    What is computed from a build (its graph statistics) is kept until the build changes."""
+    What is computed from a build (its graph statistics) is kept until the build changes; for a
+    SPARQL server, for REMOTE_STATISTICS_SECONDS."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, settings: Settings) -> None:
+        self.remote = settings.remote_store
+        self.path = None if self.remote else settings.store_path
+        self.timeout = settings.query_timeout
         self._lock = threading.Lock()
         self._target: str | None = None
-        self._store: Store | None = None
+        self._store: Store | RemoteStore | None = None
         self._statistics: list[GraphStatistics] | None = None
+        self._computed = 0.0
 
-    def get(self) -> Store:
+    def get(self) -> Store | RemoteStore:
+        if self.remote:
+            with self._lock:
+                if self._store is None:
+                    self._store = RemoteStore.open(self.remote, timeout=self.timeout)
+                return self._store
+        assert self.path is not None
         target = os.readlink(self.path) if self.path.is_symlink() else None
         with self._lock:
             if self._store is None or target != self._target:
@@ -36,8 +51,10 @@ class StoreHandle:
     def statistics(self) -> list[GraphStatistics]:
         store = self.get()
         with self._lock:
-            if self._statistics is None:
+            expired = self.remote and time.monotonic() - self._computed > REMOTE_STATISTICS_SECONDS
+            if self._statistics is None or expired:
                 self._statistics = graph_statistics(store)
+                self._computed = time.monotonic()
             return self._statistics
 
 
@@ -49,5 +66,5 @@ def store_handle() -> StoreHandle:
     return current_app.extensions["exoowl_store"]
 
 
-def current_store() -> Store:
+def current_store() -> Store | RemoteStore:
     return store_handle().get()

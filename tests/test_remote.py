@@ -9,13 +9,20 @@ from typing import Iterator
 
 import pytest
 
+from dataclasses import replace
+
+import requests
+
 from exoowl.api import KnowledgeGraph, open as open_kg
+from exoowl.build import build, is_stale
+from exoowl.importers import import_file
 from exoowl.config import Settings, load_settings
 from exoowl.errors import UsageError
 from exoowl.query import named_queries, serialize
 from exoowl.remote import RemoteEndpoints, RemoteStore
 from exoowl.store import Store
 from test_cli import run
+from test_server import start_server, stop
 from virtuoso import Virtuoso, installed, start_virtuoso
 
 pytestmark = pytest.mark.skipif(not installed(), reason="Virtuoso (Debian package virtuoso-opensource-7-bin) is "
@@ -106,7 +113,8 @@ def test_ask_and_construct_come_back_as_pyoxigraph_results(remote: KnowledgeGrap
     assert graph.kind == "graph" and len(graph.triples) == 3
 
 
-def test_the_command_line_queries_and_exports_a_server(project: Settings, virtuoso: Virtuoso, tmp_path: Path) -> None:
+def test_the_command_line_queries_and_exports_a_server(project: Settings, virtuoso: Virtuoso, remote: KnowledgeGraph,
+                                                      tmp_path: Path) -> None:
     settings = load_settings({"root": project.root, "store": project.store_path}, environ={})
     counted = run(settings, "query", "--store", virtuoso.location, "--format", "csv",
                   "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/exoowl/graph/review> { ?s ?p ?o } }")
@@ -119,5 +127,39 @@ def test_the_command_line_queries_and_exports_a_server(project: Settings, virtuo
     assert len(out.read_text().splitlines()) == Store.open(project.store_path).count("https://w3id.org/exoowl/graph/review")
     validated = run(settings, "validate", "--store", virtuoso.location)
     assert validated.returncode == 0 and "conforms: yes" in validated.stdout, validated.stderr
-    refused = run(settings, "build", "--store", virtuoso.location)
-    assert refused.returncode == 2 and "local store only" in refused.stderr and "dba:dba" not in refused.stderr
+    built = run(settings, "build", "--if-stale", "--store", virtuoso.location)
+    assert built.returncode == 0 and "dba:dba" not in built.stdout + built.stderr  # the password stays hidden
+
+
+def test_build_and_import_write_to_the_server_and_serve_reads_it(mini: Settings, tmp_path: Path) -> None:
+    server = start_virtuoso(tmp_path / "virtuoso")
+    try:
+        settings = replace(mini, store=server.location)
+        report = build(settings)
+        assert report.graphs["https://w3id.org/exoowl/graph/review"] > 0 and not is_stale(settings)
+        assert build(settings, only_if_stale=True).skipped
+        store = RemoteStore.open(server.location)
+        records = tmp_path / "cargo.txt"
+        records.write_text("CONTENT ID\tCONTENT TYPE\tENTREZ GENE ID\tGENE SYMBOL\tSPECIES\tEXPERIMENT ID\tMETHODS\n"
+                           "1\tmrna\t967\tCD63\tHomo sapiens\t3\tMicroarray\n2\tprotein\t7082\tTJP1\tHuman\t3\tMS\n")
+        imported = import_file(store, "exocarta", records)
+        assert imported.records == 2 and store.count(imported.graph) == imported.triples
+        assert not any(".staging-" in g for g in store.graphs())  # staging graphs were moved
+        process, url = start_server(settings, "--no-build", "--workers", "1")
+        try:
+            asked = requests.get(url, params={"query": "ASK { ?o <https://w3id.org/exoowl/ontology/observedMolecule> "
+                                                       "<https://w3id.org/exoowl/id/gene/967> }"}, timeout=30)
+            assert asked.status_code == 200 and asked.json()["boolean"] is True
+            root = url.removesuffix("/sparql")
+            page = requests.get(root + "/id/exocarta/cargo/1", headers={"Accept": "text/html"}, timeout=30)
+            assert page.status_code == 200 and "mRNA" in page.text
+            graph = requests.get(root + "/store", params={"graph": imported.graph}, headers={"Accept": "text/turtle"},
+                                 timeout=30)
+            assert graph.status_code == 200 and "CargoObservation" in graph.text
+            refused = requests.post(url, data="CLEAR ALL", headers={"Content-Type": "application/sparql-update"},
+                                    timeout=30)
+            assert refused.status_code == 403 and "own" in refused.json()["detail"]
+        finally:
+            stop(process)
+    finally:
+        server.stop()

@@ -76,7 +76,8 @@ def free_port() -> int:
 def start_server(settings: Settings, *args: str, token: str | None = None) -> tuple[subprocess.Popen, str]:
     """``exoowl serve`` on an ephemeral port (writes enabled when ``token`` is given)."""
     port = free_port()
-    env = {**os.environ, "EXOOWL_ROOT": str(settings.root), "EXOOWL_STORE": str(settings.store_path)}
+    env = {**os.environ, "EXOOWL_ROOT": str(settings.root),
+           "EXOOWL_STORE": str(settings.remote_store or settings.store_path)}
     env.pop("EXOOWL_UPDATE_TOKEN", None)
     if token is not None:
         env["EXOOWL_UPDATE_TOKEN"] = token

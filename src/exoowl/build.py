@@ -18,6 +18,9 @@ from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW, is_import_
 from .ontology import release_graph, release_is_current, write_release
 from .reason import Classification, hermit_graphs, materialise_rl, subclass_graph
 from .rules import apply_rules
+from .query import bind_values
+from .remote import RemoteStore
+from .service import internal_query
 from .store import DATABASE, SHAPES, Store, StoreLocation
 from .validate import Report, load_shapes, validate_graph
 
@@ -28,7 +31,7 @@ BUILD_LOCK_WAIT = 300.0  # seconds a build waits for a running write or build to
 
 @dataclass
 class BuildReport:
-    store: Path
+    store: Path | str
     build: Path | None = None
     skipped: bool = False
     tables: dict[str, int] = field(default_factory=dict)
@@ -54,8 +57,17 @@ def input_digest(settings: Settings) -> str:
 
 
 def is_stale(settings: Settings) -> bool:
+    if settings.remote_store:
+        record = remote_record(RemoteStore.open(settings.remote_store, timeout=settings.query_timeout))
+        return record is None or record[0] != input_digest(settings)
     manifest = StoreLocation(settings.store_path).manifest()
     return manifest is None or manifest.get("inputs") != input_digest(settings)
+
+
+def remote_record(store: RemoteStore) -> tuple[str, str] | None:
+    """(inputs digest, built) of the last build written to a SPARQL server, or None."""
+    rows = list(store.query(internal_query("build-record")))
+    return (rows[0]["inputs"].value, rows[0]["built"].value) if rows else None
 
 
 class _Timer:
@@ -151,6 +163,8 @@ def write_store(settings: Settings, location: StoreLocation, graphs: dict[str, G
 
 def build(settings: Settings, progress: Progress = lambda _: None, only_if_stale: bool = False) -> BuildReport:
     """Build the knowledge graph into a new store and swap it in; the old one stays on any failure."""
+    if settings.remote_store:
+        return build_remote(settings, progress, only_if_stale)
     location = StoreLocation(settings.store_path)
     report = BuildReport(store=settings.store_path)
     location.current()  # refuses a path that is not an exoowl store before any work
@@ -171,3 +185,31 @@ def build(settings: Settings, progress: Progress = lambda _: None, only_if_stale
         timer.step("store", lambda: write_store(settings, location, graphs, report, digest))
         location.prune(protect=[report.build] if report.build else [], grace=settings.query_timeout * 2)
     return report
+
+
+def build_remote(settings: Settings, progress: Progress, only_if_stale: bool) -> BuildReport:
+    """The build against a SPARQL server: the same checks, then the three graphs written to staging
+    graphs and moved over the old ones in one update request. The server's other graphs (imports,
+    its own data) are left as they are and not validated here."""
+    store = RemoteStore.open(settings.remote_store or "", timeout=settings.query_timeout)
+    report = BuildReport(store=str(store.endpoints))
+    digest = input_digest(settings)
+    if only_if_stale and (record := remote_record(store)) is not None and record[0] == digest:
+        report.skipped = True
+        progress(f"the build on {store.endpoints} is up to date")
+        return report
+    timer = _Timer(report, progress)
+    release, review = assemble(settings, timer)
+    inferred = check(settings, release, review, Graph(), timer)
+    graphs = {str(GRAPH_ONTOLOGY): release, str(GRAPH_REVIEW): review, str(GRAPH_INFERRED): inferred}
+    record = bind_values(internal_query("build-record-write"), {
+        "inputs": ox.Literal(digest), "version": ox.Literal(__version__),
+        "built": ox.Literal(time.strftime("%Y-%m-%dT%H:%M:%S%z"))})
+    fills = {iri: _filler(store, graph) for iri, graph in graphs.items()}
+    timer.step("store", lambda: store.replace_graphs(fills, record=record))
+    report.graphs = {iri: len(graph) for iri, graph in graphs.items()}
+    return report
+
+
+def _filler(store: RemoteStore, graph: Graph) -> Callable[[str], None]:
+    return lambda staging: store.put_graph(staging, graph.serialize(format="nt", encoding="utf-8"))

@@ -20,6 +20,7 @@ from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
 from .query import GRAPH_FORMATS, SELECT_FORMATS, QueryResult, get_named_query, named_queries, parse_params, serialize
 from .reason import hermit_graphs
 from .importers import SOURCES, import_file
+from .remote import RemoteEndpoints, RemoteStore
 from .store import EXPORT_FORMATS, StoreLocation
 
 OUTPUT_FORMATS = ["table", *SELECT_FORMATS, *GRAPH_FORMATS]
@@ -162,7 +163,9 @@ def import_(store: str | None, source: str, file: Path, version: str | None, rel
         def progress(records: int, read: int, size: int) -> None:
             bar.update(int(100 * read / size) - bar.pos, f"{records} records, "
                        f"{records / max(time.monotonic() - started, 1e-6):,.0f}/s")
-        report = import_file(StoreLocation(settings.store_path), source, file, version=version,
+        target = RemoteStore.open(settings.remote_store, timeout=settings.query_timeout * 10) \
+            if settings.remote_store else StoreLocation(settings.store_path)
+        report = import_file(target, source, file, version=version,
                              released=released.date() if released else None, progress=progress, message=_progress,
                              lock_timeout=settings.query_timeout * 10)
     for line, reason in report.bad_examples:
@@ -208,11 +211,14 @@ def serve(store: str | None, host: str | None, port: int | None, query_timeout: 
                               "query_timeout": query_timeout, "workers": workers})
     if build_first:
         run_build(settings, progress=_progress, only_if_stale=True)
-    os.environ.update({"EXOOWL_STORE": str(settings.store_path), "EXOOWL_ROOT": str(settings.root),
+    os.environ.update({"EXOOWL_STORE": str(settings.remote_store or settings.store_path), "EXOOWL_ROOT": str(settings.root),
                        "EXOOWL_QUERY_TIMEOUT": str(settings.query_timeout)})
     access = ("writes enabled for requests with the bearer token (SPARQL Update at /sparql, Graph Store at /store)"
               if settings.update_token else "read-only: set EXOOWL_UPDATE_TOKEN to enable writes")
-    _progress(f"serving {settings.store_path} at http://{settings.host}:{settings.port}/ ({access})")
+    if settings.remote_store:
+        access = "read-only: the SPARQL server takes writes at its own endpoints"
+    shown = RemoteEndpoints.parse(settings.remote_store) if settings.remote_store else settings.store_path
+    _progress(f"serving {shown} at http://{settings.host}:{settings.port}/ ({access})")
     gunicorn = Path(sys.executable).with_name("gunicorn")
     # A request past the query timeout is answered 503 by the worker's watchdog, which then ends
     # the worker (pyoxigraph cannot cancel a query); gunicorn's own --timeout, a little longer, is
@@ -226,7 +232,7 @@ def serve(store: str | None, host: str | None, port: int | None, query_timeout: 
 
 def _fresh_metrics_dir(settings: Settings) -> Path:
     """An empty directory where the server's worker processes keep their metric samples."""
-    directory = settings.store_path.parent / f"metrics-{settings.port}"
+    directory = settings.var_dir / f"metrics-{settings.port}"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     return directory

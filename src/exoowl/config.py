@@ -50,10 +50,14 @@ class Settings:
         return self.store if isinstance(self.store, str) else None
 
     @property
+    def var_dir(self) -> Path:
+        """Where the server keeps caches and metrics: beside the local store, or var/ in the project."""
+        return self.root / "var" if self.remote_store else self.store_path.parent
+
+    @property
     def store_path(self) -> Path:
         if isinstance(self.store, str):
-            raise UsageError(f"this works on a local store only, not on the SPARQL server {self.store.split('@')[-1]} "
-                             "(against a server: query, export, validate and reason)")
+            raise UsageError(f"this works on a local store only, not on the SPARQL server {self.store.split('@')[-1]}")
         return self.store if self.store.is_absolute() else self.root / self.store
 
     @property

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ import pyoxigraph as ox
 
 from .errors import InputError, StoreError, UsageError
 from .namespaces import EXOID, EXOOWL, GRAPH_REVIEW, IMPORT_GRAPHS, OBO
+from .remote import RemoteStore
+from .service import internal_query
 from .store import Store, StoreLocation
 from .write import transaction
 
@@ -375,30 +378,22 @@ def _file_node(emit: Emitter, path: Path, source: Source, version: str | None, r
         emit.quad(node, _o("releaseVersion"), _lit(version))
 
 
-def curated_lookups(location: StoreLocation) -> tuple[set[str], dict[str, str]]:
-    """The curated genes (N-Triples IRIs) and miRNA labels (lower case → IRI) of the committed store."""
-    if location.current() is None:
+def curated_lookups(store: Store | RemoteStore | None) -> tuple[set[str], dict[str, str]]:
+    """The curated genes (N-Triples IRIs) and miRNA labels (lower case → IRI) of a store."""
+    if store is None:
         return set(), {}
-    store = Store.open(location.path)
-    review = ox.NamedNode(str(GRAPH_REVIEW))
-    gene, mirna = ox.NamedNode(f"{EXOOWL}Gene"), ox.NamedNode(f"{EXOOWL}MicroRNA")
-    rdf_type = ox.NamedNode(RDF_TYPE[1:-1])
-    label = ox.NamedNode(RDFS_LABEL[1:-1])
-    genes = {str(q.subject) for q in store.db.quads_for_pattern(None, rdf_type, gene, review)}
-    mirnas = {}
-    for q in store.db.quads_for_pattern(None, rdf_type, mirna, review):
-        for name in store.db.quads_for_pattern(q.subject, label, None, review):
-            mirnas[name.object.value.lower()] = q.subject.value
+    genes = {str(row["gene"]) for row in store.query(internal_query("curated-genes"))}
+    mirnas = {row["label"].value.lower(): row["mirna"].value for row in store.query(internal_query("curated-mirnas"))}
     return genes, mirnas
 
 
 def write_nquads(path: Path, out: TextIO, source: Source, report: ImportReport, released: date,
-                 version: str | None, location: StoreLocation, progress: ProgressCallback) -> None:
+                 version: str | None, lookups: tuple[set[str], dict[str, str]], progress: ProgressCallback) -> None:
     counter = [0]
     columns, data = rows(path, counter)
     report.kind = detect_kind(columns, path)
     report.graph = import_graph(source.name, report.kind)
-    genes, mirnas = curated_lookups(location)
+    genes, mirnas = lookups
     emit = Emitter(out, report.graph, source, _id(f"{source.name}/file/{_slug(path.name)}"), genes, mirnas)
     _file_node(emit, path, source, version, released)
     norm, read = Normaliser(report), READERS[report.kind]
@@ -426,37 +421,65 @@ def write_nquads(path: Path, out: TextIO, source: Source, report: ImportReport, 
     report.triples = emit.triples
 
 
-def import_file(location: StoreLocation, source_name: str, path: Path, *, version: str | None = None,
+def import_file(target: StoreLocation | RemoteStore, source_name: str, path: Path, *, version: str | None = None,
                 released: date | None = None, progress: ProgressCallback = lambda *_: None,
                 message: Callable[[str], None] = lambda _: None, lock_timeout: float = 300.0) -> ImportReport:
     """Import one download file into its graph (replacing the graph of an earlier import of the same
-    kind from the same source) and commit; the store is unchanged on any error."""
+    kind from the same source) and commit; the store is unchanged on any error. ``target`` is a
+    local store location or a SPARQL server."""
     if source_name not in SOURCES:
         raise UsageError(f"unknown source {source_name!r}: choose {' or '.join(SOURCES)}")
     if not path.is_file():
         raise UsageError(f"no file {path}")
-    if location.current() is None:
-        raise StoreError(f"no store at {location.path}: run `exoowl build` first")
+    remote = isinstance(target, RemoteStore)
+    if not remote and target.current() is None:
+        raise StoreError(f"no store at {target.path}: run `exoowl build` first")
     source = SOURCES[source_name]
     report = ImportReport(source_name, "", path, "")
     released = released or date.fromtimestamp(path.stat().st_mtime)
-    location.builds_dir.mkdir(parents=True, exist_ok=True)
-    scratch = location.builds_dir / f".import-{os.getpid()}-{time.monotonic_ns()}.nq"
+    scratch = _scratch_file(None if remote else target)
     try:
         started = time.perf_counter()
+        lookups = curated_lookups(target if remote else Store.open(target.path))
         with scratch.open("w", encoding="utf-8") as out:
-            write_nquads(path, out, source, report, released, version or _release_version(path), location, progress)
+            write_nquads(path, out, source, report, released, version or _release_version(path), lookups, progress)
         report.seconds["read"] = time.perf_counter() - started
         if report.records == 0:
             raise InputError(f"no record could be imported ({report.bad_rows} bad row(s)); the store was not changed",
                              path)
         message(f"loading {report.triples} triples into {report.graph} …")
         started = time.perf_counter()
-        _load(location, report, scratch, lock_timeout)
+        if remote:
+            _load_remote(target, report, scratch)
+        else:
+            _load(target, report, scratch, lock_timeout)
         report.seconds["load"] = time.perf_counter() - started
     finally:
         scratch.unlink(missing_ok=True)
     return report
+
+
+def _scratch_file(location: StoreLocation | None) -> Path:
+    """Where the N-Quads wait: beside the builds (same file system) or, for a server, a temporary file."""
+    if location is None:
+        handle, name = tempfile.mkstemp(prefix="exoowl-import-", suffix=".nq")
+        os.close(handle)
+        return Path(name)
+    location.builds_dir.mkdir(parents=True, exist_ok=True)
+    return location.builds_dir / f".import-{os.getpid()}-{time.monotonic_ns()}.nq"
+
+
+def _load_remote(store: RemoteStore, report: ImportReport, scratch: Path) -> None:
+    """Upload the records to a staging graph in chunks, then move it over the import graph."""
+    def fill(staging: str) -> None:
+        with scratch.open(encoding="utf-8") as lines:
+            store.add_triples(staging, (_without_graph(line) for line in lines))
+    store.replace_graphs({report.graph: fill})
+
+
+def _without_graph(nquad: str) -> str:
+    """An N-Quads line of the importer (graph IRI last) as N-Triples."""
+    return nquad[:nquad.rstrip().rfind(" <")] + " ."
 
 
 def _load(location: StoreLocation, report: ImportReport, scratch: Path, lock_timeout: float) -> None:

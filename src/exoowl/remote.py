@@ -14,19 +14,24 @@ sent with HTTP Basic or, when the server asks for it, Digest authentication (Vir
 from __future__ import annotations
 
 import re
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Callable, Iterable
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 import requests
 
-from .errors import QuerySyntaxError, StoreError, UsageError
+from .errors import ExoowlError, QuerySyntaxError, StoreError, UsageError
+from .query import bind_values
+from .service import internal_query
 from .sparql_safety import analyse
 from .store import DATASET_FORMATS, EXPORT_FORMATS
 
 SCHEME = "sparql+"
+GRAPHS_SECONDS = 10.0  # how long the list of a server's graphs is reused
 RESULTS_XML = "application/sparql-results+xml"
 N_TRIPLES = "application/n-triples"
 TRUE_XML = b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/><boolean>%s</boolean></sparql>'
@@ -71,6 +76,7 @@ class RemoteStore:
         self.timeout = timeout
         self.session = requests.Session()
         self.directory = None
+        self._graphs: tuple[float, list[str]] | None = None
 
     @classmethod
     def open(cls, location: str, timeout: float = 60.0) -> "RemoteStore":
@@ -119,15 +125,27 @@ class RemoteStore:
         return _as_boolean(result) if form == "ASK" else result
 
     def graphs(self) -> list[str]:
-        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+        """The server's named graphs (asked again at most every GRAPHS_SECONDS)."""
+        if self._graphs is None or time.monotonic() - self._graphs[0] > GRAPHS_SECONDS:
+            rows = self.query(internal_query("graphs"))
+            self._graphs = (time.monotonic(), sorted(r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)))
+        return self._graphs[1]
+
+    def has_graph(self, graph_iri: str) -> bool:
+        return graph_iri in self.graphs()
 
     def count(self, graph_iri: str | None = None) -> int:
-        where = f"GRAPH <{graph_iri}> {{ ?s ?p ?o }}" if graph_iri else "?s ?p ?o"
-        return int(next(iter(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")))["n"].value)
+        if graph_iri is None:
+            return sum(self.count(g) for g in self.graphs())
+        rows = self.query(bind_values(internal_query("graph-size"), {"graph": ox.NamedNode(graph_iri)}))
+        return int(next(iter(rows))["n"].value)
 
-    def triples(self, graph_iri: str) -> list[ox.Triple]:
-        return self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
+    def triples(self, graph_iri: str | None) -> list[ox.Triple]:
+        """A named graph's triples. A server's default graph is usually the union of all its
+        graphs, so it is not read whole (UsageError)."""
+        if graph_iri is None:
+            raise UsageError("the default graph of a SPARQL server is not read whole here: name a graph")
+        return self.query(bind_values(internal_query("graph-triples"), {"graph": ox.NamedNode(graph_iri)}))
 
     def export(self, output: IO[bytes] | Path, fmt: str, graph_iri: str | None = None) -> None:
         """The store (N-Quads, TriG: every named graph) or one graph, as a local store exports it."""
@@ -148,6 +166,7 @@ class RemoteStore:
 
     # writing ------------------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
+        self._graphs = None
         self._check(self._send("POST", self.endpoints.update, data={"update": sparql}, auth=True), "update")
 
     def put_graph(self, graph_iri: str, ntriples: bytes) -> None:
@@ -157,8 +176,40 @@ class RemoteStore:
                                    data=ntriples, headers={"Content-Type": N_TRIPLES}, auth=True), "Graph Store PUT")
             return
         self.update(f"DROP SILENT GRAPH <{graph_iri}>")
-        for chunk in _chunks(ntriples.decode("utf-8").splitlines(), 5000):
-            self.update(f"INSERT DATA {{ GRAPH <{graph_iri}> {{ {' '.join(chunk)} }} }}")
+        self.add_triples(graph_iri, ntriples.decode("utf-8").splitlines())
+
+    def add_triples(self, graph_iri: str, lines: Iterable[str], chunk: int = 20000) -> int:
+        """Add N-Triples lines to a graph in chunks (Graph Store POST, else INSERT DATA); returns the count."""
+        added = 0
+        for part in _chunks(lines, chunk):
+            if self.endpoints.graph_store:
+                self._check(self._send("POST", self.endpoints.graph_store, params={"graph": graph_iri},
+                                       data="\n".join(part).encode("utf-8"), headers={"Content-Type": N_TRIPLES},
+                                       auth=True), "Graph Store POST")
+            else:
+                self.update(f"INSERT DATA {{ GRAPH <{graph_iri}> {{ {' '.join(part)} }} }}")
+            added += len(part)
+        return added
+
+    def replace_graphs(self, graphs: dict[str, Callable[[str], None]], record: str = "") -> None:
+        """Replace several graphs at once: each ``fill(staging IRI)`` writes a staging graph, then one
+        update request moves them all over their targets (as atomic as the server makes a request;
+        ``record`` is more update text for the same request). A failure drops the staging graphs."""
+        tag = uuid.uuid4().hex[:12]
+        staging = {iri: f"{iri}.staging-{tag}" for iri in graphs}
+        try:
+            for iri, fill in graphs.items():
+                self.update(f"DROP SILENT GRAPH <{staging[iri]}>")
+                fill(staging[iri])
+            moves = " ;\n".join(f"MOVE SILENT GRAPH <{staging[iri]}> TO <{iri}>" for iri in graphs)
+            self.update(moves + (f" ;\n{record}" if record else ""))
+        except BaseException:
+            for name in staging.values():
+                try:
+                    self.update(f"DROP SILENT GRAPH <{name}>")
+                except ExoowlError:
+                    pass
+            raise
 
 
 def _as_boolean(result: Any) -> Any:

@@ -173,9 +173,13 @@ class Store:
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self.db.named_graphs() if isinstance(g, ox.NamedNode))
 
-    def triples(self, graph_iri: str) -> list[ox.Triple]:
-        """The triples of a named graph."""
-        return [q.triple for q in self.db.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))]
+    def triples(self, graph_iri: str | None) -> list[ox.Triple]:
+        """The triples of a named graph, or of the store's own default graph for None."""
+        name = ox.DefaultGraph() if graph_iri is None else ox.NamedNode(graph_iri)
+        return [q.triple for q in self.db.quads_for_pattern(None, None, None, name)]
+
+    def has_graph(self, graph_iri: str) -> bool:
+        return self.db.contains_named_graph(ox.NamedNode(graph_iri))
 
     def count(self, graph_iri: str | None = None) -> int:
         if graph_iri is None:
