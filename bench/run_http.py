@@ -215,7 +215,7 @@ def measure(label: str, store_path: Path, endpoint: str, queries, clients: int, 
     for name, _ in queries:
         lines.append(f"| {name} | {median_ms(ours['latencies'][name])} | {median_ms(theirs['latencies'][name])} | "
                      f"{median_ms(ceiling['latencies'][name])} |")
-    return lines + [""]
+    return lines + ["", "A – means that no request of that query finished within the run.", ""]
 
 
 def main() -> None:

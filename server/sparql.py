@@ -13,7 +13,7 @@ from exoowl.errors import UsageError
 from exoowl.formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS
 from exoowl.query import serialize
 from exoowl.service import SD_PREFIXES, service_description
-from exoowl.sparql_safety import (RemoteAccess, check_update_syntax, refuse_unsafe, refuse_unsafe_update,
+from exoowl.sparql_safety import (RemoteAccess, analyse, check_update_syntax, refuse_unsafe, refuse_unsafe_update,
                                   with_using)
 from exoowl.write import WriteReport, Writer
 
@@ -41,7 +41,8 @@ def sparql() -> Response:
 
 def run_query(operation: Operation) -> Any:
     store = current_store()
-    refuse_unsafe(operation.text, store.graphs(), remote=RemoteAccess.parse(settings().allow_remote),
+    graphs = store.graphs() if analyse(operation.text).declares_dataset else []  # only FROM needs them
+    refuse_unsafe(operation.text, graphs, remote=RemoteAccess.parse(settings().allow_remote),
                   dataset_given=operation.dataset_given)
     if not operation.dataset_given:
         return store.query(operation.text, base_iri=request.base_url)

@@ -2,14 +2,18 @@
 it evaluates one, so a watchdog thread can still run: past the timeout it writes a 503 problem
 response straight to the client's socket and ends the worker process, which gunicorn replaces.
 The core the query held is freed at once and the client learns what happened. Outside gunicorn
-(no socket in the WSGI environ, e.g. the Flask test client) there is no watchdog."""
+(no socket in the WSGI environ, e.g. the Flask test client) there is no watchdog.
+
+One watchdog thread per worker process watches the request in hand (gunicorn's sync workers
+answer one request at a time); arming and disarming it per request costs a lock, not a thread."""
 from __future__ import annotations
 
 import os
 import socket
 import threading
+import time
 
-from flask import Flask, g, request
+from flask import Flask, request
 
 from .errors import problem
 from .metrics import TIMEOUTS
@@ -35,17 +39,51 @@ def _expire(client: socket.socket, seconds: float) -> None:
     os._exit(1)
 
 
+class Watchdog:
+    """Ends the worker when the armed request passes its deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._condition = threading.Condition()
+        self._deadline: float | None = None
+        self._client: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def arm(self, client: socket.socket) -> None:
+        with self._condition:
+            if self._thread is None or self._pid != os.getpid():  # started in each forked worker
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._watch, name="exoowl-watchdog", daemon=True)
+                self._thread.start()
+            self._deadline, self._client = time.monotonic() + self.seconds, client
+            self._condition.notify()
+
+    def disarm(self) -> None:
+        with self._condition:
+            self._deadline = self._client = None
+
+    def _watch(self) -> None:
+        with self._condition:
+            while True:
+                if self._deadline is None:
+                    self._condition.wait()
+                    continue
+                remaining = self._deadline - time.monotonic()
+                if remaining <= 0 and self._client is not None:
+                    _expire(self._client, self.seconds)
+                self._condition.wait(max(remaining, 0.01))
+
+
 def register_timeout(app: Flask, seconds: float) -> None:
+    watchdog = Watchdog(seconds)
+
     @app.before_request
     def arm() -> None:
         client = request.environ.get("gunicorn.socket")
         if client is not None:
-            g.exoowl_watchdog = timer = threading.Timer(seconds, _expire, args=(client, seconds))
-            timer.daemon = True
-            timer.start()
+            watchdog.arm(client)
 
     @app.teardown_request
     def disarm(_exc: BaseException | None) -> None:
-        timer = g.pop("exoowl_watchdog", None)
-        if timer is not None:
-            timer.cancel()
+        watchdog.disarm()
