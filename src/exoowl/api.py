@@ -15,8 +15,8 @@ from rdflib import Graph
 from .build import BuildReport, Progress, build as _build
 from .config import Settings, load_settings
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
-from .query import NamedQuery, QueryResult, bind_values, get_named_query, named_queries, serialize
-from .rdfio import parse_file
+from .query import NamedQuery, QueryResult, bind_values, get_named_query, named_queries
+from .rdfio import parse_file, to_rdflib
 from .remote import RemoteStore
 from .store import Store
 from .validate import Report, load_shapes, validate_graph
@@ -55,11 +55,7 @@ class KnowledgeGraph:
     # graphs -----------------------------------------------------------------
     def graph(self, iri: str) -> Graph:
         """A named graph of the store as an rdflib graph."""
-        data = Graph()
-        triples = self.store.triples(iri)
-        if triples:
-            data.parse(data=serialize(triples, "ntriples").decode("utf-8"), format="nt")
-        return data
+        return to_rdflib(self.store.triples(iri))
 
     def validate(self, data_file: Path | None = None) -> Report:
         """SHACL-validate the curated graph (or a Turtle file) against ``ontology/shapes``."""

@@ -16,6 +16,7 @@ from .curate import curated_graph
 from .errors import ReasoningFailed, ValidationFailed
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW, is_import_graph
 from .ontology import release_graph, release_is_current, write_release
+from .rdfio import to_rdflib
 from .reason import Classification, hermit_graphs, materialise_rl, subclass_graph
 from .rules import apply_rules
 from .query import bind_values
@@ -129,8 +130,7 @@ def carried_graph(location: StoreLocation, progress: Progress) -> Graph:
     if writes:
         progress(f"{writes} write(s) through the endpoint since the last build: their graphs are kept "
                  f"({len(quads)} triples); the built graphs (ontology, review, inferred) are made anew")
-    data = "".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads)
-    return Graph().parse(data=data, format="nt") if data else Graph()
+    return to_rdflib(quads)
 
 
 def write_store(settings: Settings, location: StoreLocation, graphs: dict[str, Graph], report: BuildReport,

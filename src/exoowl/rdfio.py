@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Iterable
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from .errors import InputError
@@ -23,3 +25,9 @@ def parse_file(path: Path, fmt: str | None = None) -> Graph:
         raise InputError(f"not valid RDF: {' '.join(str(exc).split())[:300]}", path,
                          int(found.group(1)) if found else None) from exc
     return graph
+
+
+def to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
+    """pyoxigraph triples (or quads, graph names dropped) as one rdflib graph, for pyshacl and HermiT."""
+    data = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
+    return Graph().parse(data=data, format="nt") if data else Graph()

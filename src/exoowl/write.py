@@ -18,7 +18,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -26,7 +26,7 @@ from rdflib import Graph
 from .errors import (InputError, NotFound, QuerySyntaxError, StoreError, UnsupportedMediaType, UpdateFailed,
                      ValidationFailed)
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, is_import_graph
-from .rdfio import parse_file
+from .rdfio import parse_file, to_rdflib
 from .store import DATABASE, SHAPES, Store, StoreLocation
 from .validate import Report, load_shapes, validate_graph
 
@@ -186,7 +186,8 @@ def gate(store: Store, shapes_file: Path) -> Report | None:
     ontology graph as vocabulary; ValidationFailed when a Violation remains. No shapes, no gate."""
     if not shapes_file.exists():
         return None
-    report = validate_graph(data_graph(store), parse_file(shapes_file, "turtle"), _rdflib(store, [str(GRAPH_ONTOLOGY)]))
+    ontology = to_rdflib(store.triples(str(GRAPH_ONTOLOGY)) if store.has_graph(str(GRAPH_ONTOLOGY)) else [])
+    report = validate_graph(data_graph(store), parse_file(shapes_file, "turtle"), ontology)
     if not report.conforms:
         raise ValidationFailed(f"SHACL: the write would leave {report.violations} violation(s); "
                                "nothing was changed", report)
@@ -195,14 +196,7 @@ def gate(store: Store, shapes_file: Path) -> Report | None:
 
 def data_graph(store: Store) -> Graph:
     """The union of the graphs SHACL validates, the default graph included, as one rdflib graph."""
-    return _rdflib(store, [g for g in store.graphs() if is_gated(g)], default=True)
-
-
-def _rdflib(store: Store, graphs: Iterable[str], default: bool = False) -> Graph:
-    names: list[GraphName] = [ox.NamedNode(g) for g in graphs] + ([ox.DefaultGraph()] if default else [])
-    data = b"".join(store.db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=n) for n in names
-                    if not isinstance(n, ox.NamedNode) or store.db.contains_named_graph(n))
-    return Graph().parse(data=data, format="nt") if data else Graph()
+    return to_rdflib(t for g in [*(g for g in store.graphs() if is_gated(g)), None] for t in store.triples(g))
 
 
 def graph_sizes(store: Store) -> dict[str, int | None]:
