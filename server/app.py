@@ -12,6 +12,7 @@ from exoowl.write import Writer
 from .cors import register_cors
 from .errors import register_error_handlers
 from .graph_store import graph_store_blueprint
+from .headers import register_security_headers
 from .metrics import register_metrics
 from .pages import pages_blueprint
 from .sparql import sparql_blueprint
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     register_timeout(app, settings.query_timeout)
     register_error_handlers(app)
     register_cors(app, settings.cors_origins)
+    register_security_headers(app)
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(graph_store_blueprint)
     app.register_blueprint(pages_blueprint)

@@ -128,3 +128,18 @@ def test_network_page_draws_with_local_cytoscape(client) -> None:
     assert "/assets/vendor/cytoscape.min.js" in page and "/assets/exoowl-network.js" in page
     assert 'value="https://w3id.org/exoowl/id/cancer/breast-cancer"' in page
     assert 'value="https://w3id.org/exoowl/id/process/metastasis"' in page
+
+
+@pytest.mark.parametrize("path", ["/", "/network", "/ontology", "/id/gene/967"])
+def test_html_pages_send_a_content_security_policy(client, path: str) -> None:
+    response = client.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-eval" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_machine_answers_are_nosniff_without_a_page_policy(client) -> None:
+    response = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in response.headers

@@ -119,10 +119,17 @@ def _named_queries_json(base: str) -> str:
     return page[start:page.index("</script>", start)]
 
 
+# Collects the page's content-security-policy violations (registered before any page script runs).
+CSP_WATCH = """window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"""
+
+
 def test_a_named_query_tab_runs_in_chromium_and_shows_its_result_table(project: Settings, browser: DevTools) -> None:
     server, sparql_url = start_server(project, "--workers", "1")
     base = sparql_url.rsplit("/sparql", 1)[0]
     try:
+        browser.send("Page.enable")
+        browser.send("Page.addScriptToEvaluateOnNewDocument", source=CSP_WATCH)
         browser.send("Page.navigate", url=base + "/")
         browser.wait_for(CLICK_TAB % json.dumps(TAB))
         browser.wait_for(f"document.querySelector('.tab.active span').textContent === {json.dumps(TAB)}")
@@ -134,5 +141,9 @@ def test_a_named_query_tab_runs_in_chromium_and_shows_its_result_table(project: 
         assert any(name.startswith("hsa-miR-") for name in shown), shown
         outside = [url for url in browser.requested if not url.startswith((base, "data:", "blob:", "about:"))]
         assert not outside, f"the page reached outside the server: {outside}"
+        assert browser.evaluate("window.__cspViolations") == [], "the content security policy blocked part of the page"
+        browser.send("Page.navigate", url=base + "/network")
+        browser.wait_for("document.querySelector('#network canvas') !== null")
+        assert browser.evaluate("window.__cspViolations") == []
     finally:
         stop(server)
