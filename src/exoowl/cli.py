@@ -20,6 +20,8 @@ from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
 from .query import GRAPH_FORMATS, SELECT_FORMATS, QueryResult, get_named_query, named_queries, parse_params, serialize
 from .reason import hermit_graphs
 from .importers import SOURCES, import_file
+from .sparql_safety import RemoteAccess, refuse_unsafe_update
+from .write import Writer, restore as restore_dump
 from .remote import RemoteEndpoints, RemoteStore
 from .store import EXPORT_FORMATS, StoreLocation
 
@@ -192,6 +194,63 @@ def export(store: str | None, fmt: str, graph_iri: str | None, output: Path | No
         kg.store.export(output, fmt, graph_iri)
     else:
         kg.store.export(sys.stdout.buffer, fmt, graph_iri)
+
+
+@cli.command()
+@store_option
+@click.argument("sparql", required=False)
+@click.option("--file", "update_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the SPARQL Update from a file.")
+def update(store: str | None, sparql: str | None, update_file: Path | None) -> None:
+    """Apply a SPARQL Update to the local store: atomic and SHACL-gated, as through the endpoint.
+
+    LOAD and SERVICE are refused unless EXOOWL_ALLOW_REMOTE names their IRIs."""
+    if bool(sparql) == bool(update_file):
+        raise click.UsageError("give exactly one of SPARQL or --file")
+    settings = load_settings({"store": store})
+    text = update_file.read_text(encoding="utf-8") if update_file else sparql or ""
+    refuse_unsafe_update(text, remote=RemoteAccess.parse(settings.allow_remote))
+    writer = Writer(StoreLocation(settings.store_path), lock_timeout=settings.query_timeout * 10,
+                    grace=settings.query_timeout * 2, fallback_shapes=settings.shapes_dir)
+    report = writer.update(text)
+    click.echo(f"committed {report.build.name} in {report.seconds:.2f} s "
+               f"({report.warnings} SHACL warning(s)); graphs: "
+               + ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in sorted(report.graphs.items()) if n is not None))
+
+
+@cli.command()
+@store_option
+@click.argument("dump", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(store: str | None, dump: Path) -> None:
+    """Make the store from an `exoowl export` (N-Quads .nq or TriG .trig), committed as a new build."""
+    settings = load_settings({"store": store})
+    report = restore_dump(StoreLocation(settings.store_path), dump, shapes_dir=settings.shapes_dir,
+                          grace=settings.query_timeout * 2)
+    total = sum(n for n in report.graphs.values() if n)
+    click.echo(f"restored {total} triples in {len(report.graphs)} graph(s) from {dump.name} into {report.build.name}")
+
+
+@cli.command()
+@store_option
+def status(store: str | None) -> None:
+    """The committed build and what was interrupted (builds, writes and imports killed mid-way)."""
+    settings = load_settings({"store": store})
+    state = StoreLocation(settings.store_path).status()
+    manifest = state["manifest"] or {}
+    click.echo(f"store: {state['store']}")
+    click.echo(f"committed build: {state['build'] or 'none (run exoowl build)'}")
+    for key in ("built", "restored", "last_write", "writes"):
+        if key in manifest:
+            click.echo(f"{key.replace('_', ' ')}: {manifest[key]}")
+    for graph, size in sorted((manifest.get("graphs") or {}).items()):
+        click.echo(f"graph {graph}: {size} triples")
+    for name in state["interrupted"]:
+        click.echo(f"interrupted: {name} (a build, write, import or restore that did not finish; "
+                   "the next one removes it)")
+    for name in state["orphaned_scratch"]:
+        click.echo(f"interrupted: import scratch file {name} (the next write or import removes it)")
+    if not state["interrupted"] and not state["orphaned_scratch"]:
+        click.echo("interrupted: nothing")
 
 
 @cli.command()

@@ -75,6 +75,19 @@ class StoreLocation:
             return []
         return sorted(p for p in self.builds_dir.iterdir() if p.is_dir() and not (p / MANIFEST).exists())
 
+    def orphaned_scratch(self) -> list[Path]:
+        """Import scratch files (``.import-PID-….nq``) whose process is gone: left by a killed import."""
+        if not self.builds_dir.exists():
+            return []
+        return sorted(p for p in self.builds_dir.glob(".import-*.nq") if not _alive(p.name.split("-")[1]))
+
+    def status(self) -> dict[str, Any]:
+        """What an operator asks first: the committed build, its manifest, and what was interrupted."""
+        current = self.current()
+        return {"store": str(self.path), "build": current.name if current else None,
+                "manifest": self.manifest(), "interrupted": [p.name for p in self.interrupted()],
+                "orphaned_scratch": [p.name for p in self.orphaned_scratch()]}
+
     def commit(self, build: Path, manifest: dict[str, Any]) -> None:
         """Write the manifest, then atomically point the store at the build."""
         tmp_manifest = build / (MANIFEST + ".tmp")
@@ -124,6 +137,8 @@ class StoreLocation:
         doomed = [old for newer, old in zip(complete, complete[1:])
                   if old in complete[keep:] and old != current and now - (newer / MANIFEST).stat().st_mtime > grace]
         doomed += [p for p in self.interrupted() if p.resolve() not in protected]
+        for scratch in self.orphaned_scratch():
+            scratch.unlink(missing_ok=True)
         for p in doomed:
             shutil.rmtree(p, ignore_errors=True)
         return doomed
@@ -218,6 +233,16 @@ class Store:
         """Release the database now (RocksDB closes when the last reference goes), even while a
         traceback still holds this object; it cannot be used afterwards."""
         del self.db
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _dataset_options(sparql: str, default_graphs: list[str] | None,
