@@ -36,7 +36,7 @@ def sparql() -> Response:
     # a graph: pyoxigraph's QueryTriples, or the triples a SPARQL server's answer was parsed into
     formats = GRAPH_RESULT_FORMATS if isinstance(raw, (ox.QueryTriples, list)) else RESULT_FORMATS
     chosen, media_type = choose_format(formats, request)
-    return _answer(serialize(raw, chosen.name), media_type)
+    return _answer(serialize(raw, chosen.name, limit=settings().max_result_bytes), media_type)
 
 
 def run_query(operation: Operation) -> Any:

@@ -2,6 +2,7 @@
 description, CORS, refusals and problem responses (Flask test client over a small store)."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -291,3 +292,17 @@ def test_unexpected_errors_are_a_500_problem_without_traceback(client, monkeypat
     response = client.get("/sparql", query_string={"query": "ASK {}"})
     assert response.status_code == 500 and response.mimetype == "application/problem+json"
     assert "secret" not in response.data.decode() and "Traceback" not in response.data.decode()
+
+
+def test_an_answer_over_the_result_limit_is_422_and_stops_early(store_path: Path) -> None:
+    client = make_client(store_path, max_result_bytes=2000)
+    cross = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    started = time.perf_counter()
+    response = client.get("/sparql", query_string={"query": cross})
+    assert response.status_code == 422 and response.json["limit"] == 2000 and "LIMIT" in response.json["detail"]
+    graph = make_client(store_path, max_result_bytes=200).get(
+        "/sparql", query_string={"query": "CONSTRUCT { ?a ?b ?f } WHERE { ?a ?b ?c . ?d ?e ?f }"})
+    assert graph.status_code == 422
+    assert time.perf_counter() - started < 5
+    small = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert small.status_code == 200 and small.json["boolean"] is True

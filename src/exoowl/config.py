@@ -43,6 +43,10 @@ class Settings:
     max_request_bytes: int = field(default=1048576, metadata={
         "env": "EXOOWL_MAX_REQUEST_BYTES", "flag": False,
         "help": "largest request body the server reads (1 MiB); larger ones get 413"})
+    max_result_bytes: int = field(default=268435456, metadata={
+        "env": "EXOOWL_MAX_RESULT_BYTES", "flag": False,
+        "help": "largest answer the endpoint writes (256 MiB); a query whose answer is longer gets 422, "
+                "stopped as soon as it gets there"})
 
     @property
     def remote_store(self) -> str | None:
@@ -137,6 +141,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         raise UsageError(f"query timeout must be positive, got {settings.query_timeout}")
     if settings.max_request_bytes <= 0:
         raise UsageError(f"max request bytes must be positive, got {settings.max_request_bytes}")
+    if settings.max_result_bytes <= 0:
+        raise UsageError(f"max result bytes must be positive, got {settings.max_result_bytes}")
     if settings.update_token is not None and len(settings.update_token) < MIN_TOKEN_LENGTH:
         raise UsageError(f"EXOOWL_UPDATE_TOKEN must be at least {MIN_TOKEN_LENGTH} characters "
                          f"(it has {len(settings.update_token)}); e.g. `python -c 'import secrets; "

@@ -113,6 +113,22 @@ class StoreBusy(StoreError):
         return {"Retry-After": "5"}
 
 
+class ResultTooLarge(ExoowlError):
+    """An answer longer than the server writes (EXOOWL_MAX_RESULT_BYTES); caught while streaming,
+    so it costs no more than the limit (HTTP 422)."""
+
+    http_status = 422
+    title = "Result too large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the answer is over {limit} bytes, the most this server writes (setting "
+                         "EXOOWL_MAX_RESULT_BYTES): add a LIMIT, or ask for less")
+        self.limit = limit
+
+    def extensions(self) -> dict[str, object]:
+        return {"limit": self.limit}
+
+
 class Unauthorized(ExoowlError):
     """A write without the bearer token the server expects (HTTP 401)."""
 

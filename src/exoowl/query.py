@@ -12,6 +12,7 @@ the variable of the same name is bound throughout that group (its FILTERs includ
 """
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -20,7 +21,7 @@ from typing import Any, Iterable
 
 import pyoxigraph as ox
 
-from .errors import InputError, NotFound, UsageError
+from .errors import InputError, NotFound, ResultTooLarge, UsageError
 from .namespaces import PREFIXES
 
 PARAM_TYPES = ("string", "iri", "integer", "decimal")
@@ -201,13 +202,37 @@ class QueryResult:
         return f"{body}\n{len(self.rows)} row(s)\n" if self.rows else body + "\n"
 
 
-def serialize(result: Any, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
+def serialize(result: Any, fmt: str, prefixes: dict[str, str] | None = None, limit: int | None = None) -> bytes:
     """Serialise a raw pyoxigraph result (SELECT/ASK: json, xml, csv, tsv; graphs, or a list of
-    triples: RDF formats, with our prefixes and any ``prefixes`` given)."""
-    if isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)):
-        if fmt not in SELECT_FORMATS:
-            raise UsageError(f"results are written as table, {', '.join(SELECT_FORMATS)}; not {fmt!r}")
-        return result.serialize(format=SELECT_FORMATS[fmt])
-    if fmt not in GRAPH_FORMATS:
-        raise UsageError(f"a graph result is written as one of {', '.join(GRAPH_FORMATS)}; not {fmt!r}")
-    return ox.serialize(result, format=GRAPH_FORMATS[fmt], prefixes={**PREFIXES, **(prefixes or {})})
+    triples: RDF formats, with our prefixes and any ``prefixes`` given). With ``limit``, an answer
+    over that many bytes raises ResultTooLarge as soon as it gets there (results are lazy)."""
+    out = _Bounded(limit)
+    try:
+        if isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)):
+            if fmt not in SELECT_FORMATS:
+                raise UsageError(f"results are written as table, {', '.join(SELECT_FORMATS)}; not {fmt!r}")
+            result.serialize(out, format=SELECT_FORMATS[fmt])
+        else:
+            if fmt not in GRAPH_FORMATS:
+                raise UsageError(f"a graph result is written as one of {', '.join(GRAPH_FORMATS)}; not {fmt!r}")
+            ox.serialize(result, out, format=GRAPH_FORMATS[fmt], prefixes={**PREFIXES, **(prefixes or {})})
+    except _Overflow:
+        raise ResultTooLarge(limit or 0) from None
+    return out.getvalue()
+
+
+class _Overflow(Exception):
+    pass
+
+
+class _Bounded(io.BytesIO):
+    """A buffer that refuses to grow past ``limit`` bytes."""
+
+    def __init__(self, limit: int | None) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data: Any) -> int:
+        if self.limit is not None and self.tell() + len(data) > self.limit:
+            raise _Overflow()
+        return super().write(data)
