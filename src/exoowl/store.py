@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from .errors import QuerySyntaxError, StoreBusy, StoreError, UsageError
-from .sparql_safety import analyse
+from .sparql_safety import analyse, refuse_deep_nesting
 
 MANIFEST = "build.json"
 DATABASE = "oxigraph"
@@ -209,6 +209,7 @@ class Store:
         FROM NAMED (as the SPARQL 1.1 Protocol's ``default-graph-uri`` / ``named-graph-uri`` do).
         Neither given: the default graph is the union of all named graphs, unless the query
         declares its dataset with FROM / FROM NAMED. ``base_iri`` resolves relative IRIs."""
+        refuse_deep_nesting(sparql)
         try:
             return self.db.query(sparql, base_iri=base_iri, **_dataset_options(sparql, default_graphs, named_graphs))
         except SyntaxError as exc:

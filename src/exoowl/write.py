@@ -27,6 +27,7 @@ from .errors import (InputError, NotFound, QuerySyntaxError, StoreError, Unsuppo
                      UsageError, ValidationFailed)
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, is_import_graph
 from .rdfio import parse_file, to_rdflib
+from .sparql_safety import refuse_deep_nesting
 from .store import DATABASE, SHAPES, Store, StoreLocation
 from .validate import Report, load_shapes, validate_graph
 
@@ -173,6 +174,7 @@ def _checkpoint(current: Path, build: Path, fallback_shapes: Path | None) -> Non
 
 def run_update(store: Store, sparql: str, base_iri: str | None) -> None:
     """One transaction; the parser's and the engine's refusals become typed errors."""
+    refuse_deep_nesting(sparql)
     try:
         store.db.update(sparql, base_iri=base_iri)
     except SyntaxError as exc:
