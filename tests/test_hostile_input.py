@@ -18,6 +18,7 @@ from exoowl.importers import import_file
 from exoowl.sparql_safety import MAX_NESTING
 from exoowl.store import StoreLocation
 from exoowl_server import create_app
+from test_cli import run
 
 TOKEN = "a-token-for-hostile-input-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -121,6 +122,7 @@ def test_bodies_at_the_limit_are_read_and_one_byte_more_is_413(served) -> None:
     assert client.post("/sparql", data=at_limit, headers={"Content-Type": "application/sparql-query"}).status_code == 200
     over = client.post("/sparql", data=at_limit + " ", headers={"Content-Type": "application/sparql-query"})
     assert over.status_code == 413
+    assert client.get("/sparql", query_string={"query": query}).json["boolean"] is True  # and the next is answered
 
 
 @pytest.mark.parametrize("opening, closing", [("{", "}"), ("(", ")"), ("[", "]")])
@@ -154,3 +156,16 @@ def test_a_huge_literal_is_stored_whole(served) -> None:
     assert client.post("/sparql", data=update, headers={**AUTH, "Content-Type": "application/sparql-update"}).status_code == 200
     answer = client.get("/sparql", query_string={"query": "SELECT (STRLEN(?o) AS ?n) WHERE { <http://example.org/s> ?p ?o }"})
     assert answer.json["results"]["bindings"][0]["n"]["value"] == str(len(literal))
+
+
+@pytest.mark.parametrize("content", [b"\x00\xff\xfe garbage \x89PNG", "CONTENT ID,SPECIES\nä,ö\n".encode("latin-1"), b"",
+                                     b"CONTENT ID\tCONTENT TYPE\tENTREZ GENE ID\tGENE SYMBOL\tSPECIES\tEXPERIMENT ID\tMETHODS\n"
+                                     b"\"unterminated\tprotein\t1\tX\tHuman\t1\tMS\n"])
+def test_the_command_line_answers_malformed_files_in_one_line(served, tmp_path: Path, content: bytes) -> None:
+    settings, _ = served
+    source = tmp_path / "download.txt"
+    source.write_bytes(content)
+    result = run(settings, "import", "exocarta", str(source))
+    assert result.returncode in (0, 2) and "Traceback" not in result.stderr, result.stderr
+    if result.returncode == 2:
+        assert result.stderr.strip().splitlines()[-1].startswith("exoowl: error: ")

@@ -197,3 +197,35 @@ def test_soak_sixteen_clients_read_and_write_at_once_and_nothing_is_lost_or_half
         assert {b["s"]["value"] for b in present} == {f"{ex}s{n}" for n in acknowledged}
     finally:
         stop(server)
+
+
+def test_the_update_token_never_reaches_the_logs_and_a_short_one_stops_the_server(built_mini: Settings) -> None:
+    port = free_port()
+    env = {**os.environ, "EXOOWL_ROOT": str(built_mini.root), "EXOOWL_STORE": str(built_mini.store_path),
+           "EXOOWL_UPDATE_TOKEN": WRITE_TOKEN}
+    server = subprocess.Popen([str(Path(sys.executable).with_name("exoowl")), "serve", "--no-build", "--port", str(port),
+                               "--workers", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/sparql"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(url, params={"query": "ASK {}"}, timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.3)
+        for token in (WRITE_TOKEN, WRITE_TOKEN + "-wrong", "short"):
+            requests.post(url, data="INSERT DATA { <http://example.org/s> <http://example.org/p> 1 }",
+                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/sparql-update"},
+                          timeout=30)
+        requests.post(url, data="CLEAR XYZ", headers={"Authorization": f"Bearer {WRITE_TOKEN}",
+                                                      "Content-Type": "application/sparql-update"}, timeout=30)
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=30)
+    logs = (out + err).decode(errors="replace")
+    assert "POST /sparql" in logs and WRITE_TOKEN not in logs
+    short = subprocess.run([str(Path(sys.executable).with_name("exoowl")), "serve", "--no-build", "--port", str(free_port())],
+                           env={**env, "EXOOWL_UPDATE_TOKEN": "fifteen-chars!!"}, capture_output=True, text=True, timeout=60)
+    assert short.returncode == 2 and "at least 16 characters" in short.stderr and "fifteen" not in short.stderr
