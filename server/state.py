@@ -12,7 +12,8 @@ from flask import current_app
 from exoowl.config import Settings
 from exoowl.remote import RemoteStore
 from exoowl.service import GraphStatistics, graph_statistics
-from exoowl.store import Store
+from exoowl.namespaces import is_import_graph
+from exoowl.store import Store, StoreLocation
 
 REMOTE_STATISTICS_SECONDS = 300.0  # a SPARQL server's data can change behind our back
 
@@ -32,6 +33,8 @@ class StoreHandle:
         self._store: Store | RemoteStore | None = None
         self._statistics: list[GraphStatistics] | None = None
         self._computed = 0.0
+        self._imports: dict = {}  # the import records of the build the statistics were counted on
+        self._known: dict[str, GraphStatistics] = {}  # statistics carried over to the next build
 
     def get(self) -> Store | RemoteStore:
         if self.remote:
@@ -45,15 +48,27 @@ class StoreHandle:
             if self._store is None or target != self._target:
                 self._store = Store.open(self.path, read_only=True)
                 self._target = target
-                self._statistics = None
+                self._carry_import_statistics()
             return self._store
+
+    def _carry_import_statistics(self) -> None:
+        """A new build keeps the counts of imported graphs that no import replaced since (counting
+        millions of imported triples again after every write would take seconds). Writes through
+        the endpoint into an imported graph are not seen here: its counts then lag until the next
+        import or restart."""
+        assert self.path is not None
+        imports = (StoreLocation(self.path).manifest() or {}).get("imports", {})
+        self._known = {s.graph: s for s in self._statistics or []
+                       if is_import_graph(s.graph) and s.graph in imports and imports[s.graph] == self._imports.get(s.graph)}
+        self._imports = imports
+        self._statistics = None
 
     def statistics(self) -> list[GraphStatistics]:
         store = self.get()
         with self._lock:
             expired = self.remote and time.monotonic() - self._computed > REMOTE_STATISTICS_SECONDS
             if self._statistics is None or expired:
-                self._statistics = graph_statistics(store)
+                self._statistics = graph_statistics(store, None if self.remote else self._known)
                 self._computed = time.monotonic()
             return self._statistics
 

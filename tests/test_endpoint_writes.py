@@ -123,3 +123,29 @@ def test_graph_store_writes_pass_the_shacl_gate_too(client) -> None:
     response = client.put(f"/store?graph={EX}lab", data=body, headers={**AUTH, **TURTLE})
     assert response.status_code == 422 and response.json["report"]["violations"] >= 1
     assert client.get(f"/store?graph={EX}lab").status_code == 404
+
+
+def test_statistics_of_imported_graphs_carry_over_writes_and_follow_imports(built_mini: Settings, tmp_path) -> None:
+    """Imported graphs are counted when imported, not again after every write (seconds at
+    millions of triples); a write into one is seen at its next import."""
+    from exoowl.importers import import_file
+    from exoowl.service import GraphStatistics
+    from exoowl_server.state import StoreHandle
+
+    rows = "CONTENT ID\tCONTENT TYPE\tENTREZ GENE ID\tGENE SYMBOL\tSPECIES\tEXPERIMENT ID\tMETHODS\n1\tprotein\t967\tCD63\tHuman\t1\tMS\n"
+    source = tmp_path / "cargo.txt"
+    source.write_text(rows)
+    location = StoreLocation(built_mini.store_path)
+    graph = import_file(location, "exocarta", source).graph
+    handle = StoreHandle(built_mini)
+    counted = {s.graph: s for s in handle.statistics()}
+    app = create_app(replace(built_mini, update_token=TOKEN))
+    client = app.test_client()
+    update = f"INSERT DATA {{ GRAPH <{graph}> {{ <{EX}x> <{EX}y> 1 }} GRAPH <{EX}new> {{ <{EX}x> <{EX}y> 2 }} }}"
+    assert client.post("/sparql", data=update, headers={**AUTH, **UPDATE}).status_code == 200
+    after = {s.graph: s for s in handle.statistics()}
+    assert after[graph] == counted[graph]  # carried over, not counted again
+    assert isinstance(after[f"{EX}new"], GraphStatistics) and after[f"{EX}new"].triples == 1
+    source.write_text(rows + "2\tprotein\t7082\tTJP1\tHuman\t1\tMS\n")
+    import_file(location, "exocarta", source)  # a new import is counted anew
+    assert {s.graph: s for s in handle.statistics()}[graph].triples > counted[graph].triples
