@@ -143,3 +143,17 @@ def test_machine_answers_are_nosniff_without_a_page_policy(client) -> None:
     response = client.get("/sparql", query_string={"query": "ASK {}"})
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Content-Security-Policy" not in response.headers
+
+
+def test_a_page_lists_the_first_2000_referrers_and_says_how_many_there_are(tmp_path) -> None:
+    from exoowl.config import load_settings
+    from store_builder import commit_store
+
+    target = "https://w3id.org/exoowl/id/gene/1"
+    data = "".join(f"<https://w3id.org/exoowl/id/obs/{i}> <https://w3id.org/exoowl/ontology/observedMolecule> <{target}> .\n"
+                   for i in range(2500)).encode()
+    commit_store(tmp_path / "store", {"https://w3id.org/exoowl/graph/import/exocarta/cargo": data})
+    client = create_app(load_settings({"root": tmp_path, "store": tmp_path / "store"}, environ={})).test_client()
+    page = client.get("/id/gene/1", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "The first 2000 of 2,500 statements that refer to it" in page
+    assert page.count('href="/id/obs/') == 2000
