@@ -6,7 +6,6 @@ from typing import Any
 from flask import Flask
 
 from exoowl.config import Settings, load_settings
-from exoowl.store import StoreLocation
 from exoowl.write import Writer
 
 from .cors import register_cors
@@ -27,12 +26,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["exoowl_store"] = handle = StoreHandle(settings)
     if not settings.remote_store:  # a SPARQL server takes writes at its own endpoints
-        # A write waits for the store's write lock at most half the request timeout; superseded
-        # builds stay twice the timeout, for the queries still reading them.
-        app.extensions["exoowl_writer"] = Writer(StoreLocation(settings.store_path),
-                                                 lock_timeout=settings.query_timeout / 2,
-                                                 grace=settings.query_timeout * 2,
-                                                 fallback_shapes=settings.shapes_dir)
+        # a write waits for the store's write lock at most half the request timeout
+        app.extensions["exoowl_writer"] = Writer.from_settings(settings, lock_timeout=settings.query_timeout / 2)
     register_metrics(app, handle)
     register_timeout(app, settings.query_timeout)
     register_error_handlers(app)

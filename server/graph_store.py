@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request
 from exoowl.errors import NotFound, UsageError
 from exoowl.formats import GRAPH_RESULT_FORMATS
 from exoowl.query import serialize
-from exoowl.write import WriteReport, parse_graph_payload
+from exoowl.write import parse_graph_payload
 
 from .auth import require_writer
 from .conneg import choose_format
@@ -46,7 +46,8 @@ def graph_store(_: str | None = None) -> Response:
     if request.method == "PUT":
         report = writer().put_graph(target, _payload(target))
         return written(report, 201) if report.created else Response(status=204)
-    return _created_or_ok(writer().post_graph(target, _payload(target)))
+    report = writer().post_graph(target, _payload(target))
+    return written(report, 201 if report.created else 200)
 
 
 def _target() -> str | None | object:
@@ -92,6 +93,3 @@ def _payload(target: str | None) -> list[ox.Triple]:
                 for t in parse_graph_payload(part.read(), part.mimetype, base)]
     return parse_graph_payload(request.get_data(), request.mimetype, base)
 
-
-def _created_or_ok(report: WriteReport) -> Response:
-    return written(report, 201 if report.created else 200)

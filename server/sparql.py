@@ -13,7 +13,7 @@ from exoowl.errors import UsageError
 from exoowl.formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS
 from exoowl.query import serialize
 from exoowl.service import SD_PREFIXES, service_description
-from exoowl.sparql_safety import (RemoteAccess, analyse, check_update_syntax, refuse_unsafe, refuse_unsafe_update,
+from exoowl.sparql_safety import (analyse, check_update_syntax, refuse_unsafe, refuse_unsafe_update,
                                   with_using)
 from exoowl.write import WriteReport, Writer
 
@@ -42,7 +42,7 @@ def sparql() -> Response:
 def run_query(operation: Operation) -> Any:
     store = current_store()
     graphs = store.graphs() if analyse(operation.text).declares_dataset else []  # only FROM needs them
-    refuse_unsafe(operation.text, graphs, remote=RemoteAccess.parse(settings().allow_remote),
+    refuse_unsafe(operation.text, graphs, remote=settings().remote_access,
                   dataset_given=operation.dataset_given)
     if not operation.dataset_given:
         return store.query(operation.text, base_iri=request.base_url)
@@ -54,7 +54,7 @@ def run_update(operation: Operation) -> WriteReport:
     """Check who asks and what (401/403, LOAD and SERVICE refused, 400 for conflicts and syntax),
     then apply the update atomically behind the SHACL gate (422 when it would violate a shape)."""
     require_writer(request, settings())
-    features = refuse_unsafe_update(operation.text, remote=RemoteAccess.parse(settings().allow_remote))
+    features = refuse_unsafe_update(operation.text, remote=settings().remote_access)
     if operation.dataset_given and features.uses("USING", "WITH"):
         raise UsageError("using-graph-uri / using-named-graph-uri may not be combined with USING or WITH "
                          "in the update (SPARQL 1.1 Protocol §2.2.3)")
@@ -76,7 +76,7 @@ def describe_service() -> Response:
     chosen, media_type = choose_format(GRAPH_RESULT_FORMATS, request)
     triples = service_description(request.base_url, store_handle().statistics(),
                                   [f.iri for f in (*RESULT_FORMATS, *GRAPH_RESULT_FORMATS)],
-                                  remote=RemoteAccess.parse(settings().allow_remote).anything,
+                                  remote=settings().remote_access.anything,
                                   updates=bool(settings().update_token))
     return _answer(serialize(triples, chosen.name, SD_PREFIXES), media_type)
 

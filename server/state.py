@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-from pathlib import Path
 
 from flask import current_app
 
 from exoowl.config import Settings
+from exoowl.namespaces import is_import_graph
 from exoowl.remote import RemoteStore
 from exoowl.service import GraphStatistics, graph_statistics
-from exoowl.namespaces import is_import_graph
 from exoowl.store import Store, StoreLocation
 
 REMOTE_STATISTICS_SECONDS = 300.0  # a SPARQL server's data can change behind our back

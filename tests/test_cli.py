@@ -12,9 +12,18 @@ from exoowl.config import Settings
 EXOOWL = str(Path(sys.executable).with_name("exoowl"))
 
 
+def exoowl_env(settings: Settings, token: str | None = None) -> dict[str, str]:
+    """The environment an `exoowl` process of these settings runs in (writes enabled by ``token``)."""
+    env = {**os.environ, "EXOOWL_ROOT": str(settings.root),
+           "EXOOWL_STORE": str(settings.remote_store or settings.store_path)}
+    env.pop("EXOOWL_UPDATE_TOKEN", None)
+    if token is not None:
+        env["EXOOWL_UPDATE_TOKEN"] = token
+    return env
+
+
 def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EXOOWL_ROOT": str(settings.root), "EXOOWL_STORE": str(settings.store_path)}
-    return subprocess.run([EXOOWL, *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run([EXOOWL, *args], capture_output=True, text=True, env=exoowl_env(settings), timeout=120)
 
 
 def test_build_then_query_named_with_parameter(mini: Settings) -> None:

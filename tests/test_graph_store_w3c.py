@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from pathlib import Path
 
 import pytest
 import requests

@@ -3,7 +3,6 @@ import and update process mid-way (the store then opens, answers as before, and 
 interrupted)."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from exoowl.config import Settings, load_settings
 from exoowl.errors import InputError
 from exoowl.store import Store, StoreLocation
 from exoowl.write import Writer, restore
-from test_cli import run
+from test_cli import exoowl_env, run
 
 EXOOWL = str(Path(sys.executable).with_name("exoowl"))
 EX = "http://example.org/"
@@ -71,8 +70,8 @@ def test_status_says_what_is_committed_and_what_was_interrupted(built_mini: Sett
 
 
 def start(settings: Settings, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "EXOOWL_ROOT": str(settings.root), "EXOOWL_STORE": str(settings.store_path)}
-    return subprocess.Popen([EXOOWL, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen([EXOOWL, *args], env=exoowl_env(settings), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def kill_when(process: subprocess.Popen, ready, seconds: float = 120) -> None:

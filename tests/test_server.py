@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import os
 import socket
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import requests
 
 from exoowl.config import Settings
 from exoowl_server import create_app
+from test_cli import exoowl_env
 
 
 @pytest.fixture
@@ -73,16 +73,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(settings: Settings, *args: str, token: str | None = None) -> tuple[subprocess.Popen, str]:
-    """``exoowl serve`` on an ephemeral port (writes enabled when ``token`` is given)."""
+def start_server(settings: Settings, *args: str, token: str | None = None,
+                 logs: bool = False) -> tuple[subprocess.Popen, str]:
+    """``exoowl serve`` on an ephemeral port (writes enabled when ``token`` is given; ``logs`` keeps
+    its access log on stdout for the test to read)."""
     port = free_port()
-    env = {**os.environ, "EXOOWL_ROOT": str(settings.root),
-           "EXOOWL_STORE": str(settings.remote_store or settings.store_path)}
-    env.pop("EXOOWL_UPDATE_TOKEN", None)
-    if token is not None:
-        env["EXOOWL_UPDATE_TOKEN"] = token
     server = subprocess.Popen([str(Path(sys.executable).with_name("exoowl")), "serve", "--port", str(port), *args],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              env=exoowl_env(settings, token), stderr=subprocess.PIPE,
+                              stdout=subprocess.PIPE if logs else subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/sparql"
     deadline = time.monotonic() + 90
     while True:
@@ -200,21 +198,8 @@ def test_soak_sixteen_clients_read_and_write_at_once_and_nothing_is_lost_or_half
 
 
 def test_the_update_token_never_reaches_the_logs_and_a_short_one_stops_the_server(built_mini: Settings) -> None:
-    port = free_port()
-    env = {**os.environ, "EXOOWL_ROOT": str(built_mini.root), "EXOOWL_STORE": str(built_mini.store_path),
-           "EXOOWL_UPDATE_TOKEN": WRITE_TOKEN}
-    server = subprocess.Popen([str(Path(sys.executable).with_name("exoowl")), "serve", "--no-build", "--port", str(port),
-                               "--workers", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/sparql"
+    server, url = start_server(built_mini, "--no-build", "--workers", "1", token=WRITE_TOKEN, logs=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(url, params={"query": "ASK {}"}, timeout=5)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline and server.poll() is None
-                time.sleep(0.3)
         for token in (WRITE_TOKEN, WRITE_TOKEN + "-wrong", "short"):
             requests.post(url, data="INSERT DATA { <http://example.org/s> <http://example.org/p> 1 }",
                           headers={"Authorization": f"Bearer {token}", "Content-Type": "application/sparql-update"},
@@ -227,5 +212,5 @@ def test_the_update_token_never_reaches_the_logs_and_a_short_one_stops_the_serve
     logs = (out + err).decode(errors="replace")
     assert "POST /sparql" in logs and WRITE_TOKEN not in logs
     short = subprocess.run([str(Path(sys.executable).with_name("exoowl")), "serve", "--no-build", "--port", str(free_port())],
-                           env={**env, "EXOOWL_UPDATE_TOKEN": "fifteen-chars!!"}, capture_output=True, text=True, timeout=60)
+                           env=exoowl_env(built_mini, "fifteen-chars!!"), capture_output=True, text=True, timeout=60)
     assert short.returncode == 2 and "at least 16 characters" in short.stderr and "fifteen" not in short.stderr

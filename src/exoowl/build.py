@@ -23,6 +23,7 @@ from .query import bind_values
 from .remote import RemoteStore
 from .service import internal_query
 from .store import DATABASE, SHAPES, Store, StoreLocation
+from .write import graph_sizes, staged
 from .validate import Report, load_shapes, validate_graph
 
 Progress = Callable[[str], None]
@@ -135,30 +136,24 @@ def carried_graph(location: StoreLocation, progress: Progress) -> Graph:
 
 def write_store(settings: Settings, location: StoreLocation, graphs: dict[str, Graph], report: BuildReport,
                 digest: str) -> None:
-    """A new build: a checkpoint of the committed store (so written and imported graphs carry over
-    whatever their size) with the built graphs replaced; then the manifest and the swap."""
-    build = location.new_build()
-    report.build = build
-    current = location.current()
-    previous = location.manifest() or {}
-    if current is not None:
-        Store.open_directory(current / DATABASE, read_only=True).db.backup(str(build / DATABASE))
-    store = Store.open_directory(build / DATABASE)
-    try:
+    """A new build: a copy of the committed store (so written and imported graphs carry over
+    whatever their size) with the built graphs replaced; then the manifest and the swap. The
+    caller holds the write lock."""
+    def replace(store: Store, build: Path) -> None:
+        load_shapes(settings.shapes_dir).serialize(build / SHAPES, format="turtle")
         for iri, graph in graphs.items():
-            report.graphs[iri] = store.replace_graph(iri, graph)
-        for iri in store.graphs():
-            if iri not in report.graphs:
-                kept = previous.get("graphs", {}).get(iri)
-                report.graphs[iri] = kept if is_import_graph(iri) and kept is not None else store.count(iri)
-        store.flush()
-    finally:
-        store.close()
-    load_shapes(settings.shapes_dir).serialize(build / SHAPES, format="turtle")
-    location.commit(build, {"inputs": digest, "exoowl": __version__, "graphs": report.graphs,
-                            "tables": report.tables, "seconds": report.seconds, "writes": 0,
-                            "imports": previous.get("imports", {}),
-                            "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+            store.replace_graph(iri, graph)
+        sizes = graph_sizes(store, (location.manifest() or {}).get("graphs", {}), default=False)
+        report.graphs.update({iri: sizes[iri] for iri in graphs})  # the built graphs first, then the kept
+        report.graphs.update(sizes)
+
+    def manifest(previous: dict, _result: None) -> dict:
+        return {"inputs": digest, "exoowl": __version__, "graphs": report.graphs, "tables": report.tables,
+                "seconds": report.seconds, "writes": 0, "imports": previous.get("imports", {}),
+                "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+    report.build, _ = staged(location, replace, manifest, grace=settings.query_timeout * 2,
+                             start="committed-or-empty")
 
 
 def build(settings: Settings, progress: Progress = lambda _: None, only_if_stale: bool = False) -> BuildReport:

@@ -20,7 +20,7 @@ from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
 from .query import GRAPH_FORMATS, SELECT_FORMATS, QueryResult, get_named_query, named_queries, parse_params, serialize
 from .reason import hermit_graphs
 from .importers import SOURCES, import_file
-from .sparql_safety import RemoteAccess, refuse_unsafe_update
+from .sparql_safety import refuse_unsafe_update
 from .write import Writer, restore as restore_dump
 from .remote import RemoteEndpoints, RemoteStore
 from .store import EXPORT_FORMATS, StoreLocation
@@ -209,10 +209,8 @@ def update(store: str | None, sparql: str | None, update_file: Path | None) -> N
         raise click.UsageError("give exactly one of SPARQL or --file")
     settings = load_settings({"store": store})
     text = update_file.read_text(encoding="utf-8") if update_file else sparql or ""
-    refuse_unsafe_update(text, remote=RemoteAccess.parse(settings.allow_remote))
-    writer = Writer(StoreLocation(settings.store_path), lock_timeout=settings.query_timeout * 10,
-                    grace=settings.query_timeout * 2, fallback_shapes=settings.shapes_dir)
-    report = writer.update(text)
+    refuse_unsafe_update(text, remote=settings.remote_access)
+    report = Writer.from_settings(settings, lock_timeout=settings.query_timeout * 10).update(text)
     click.echo(f"committed {report.build.name} in {report.seconds:.2f} s "
                f"({report.warnings} SHACL warning(s)); graphs: "
                + ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in sorted(report.graphs.items()) if n is not None))

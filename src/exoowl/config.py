@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import MISSING, dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import UsageError
+from .sparql_safety import RemoteAccess
 
 
 def _default_root() -> Path:
@@ -47,6 +49,11 @@ class Settings:
         "env": "EXOOWL_MAX_RESULT_BYTES", "flag": False,
         "help": "largest answer the endpoint writes (256 MiB); a query whose answer is longer gets 422, "
                 "stopped as soon as it gets there"})
+
+    @cached_property
+    def remote_access(self) -> RemoteAccess:
+        """The allow-list of EXOOWL_ALLOW_REMOTE, read once."""
+        return RemoteAccess.parse(self.allow_remote)
 
     @property
     def remote_store(self) -> str | None:

@@ -36,7 +36,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from .errors import InputError, StoreError, UsageError
-from .namespaces import EXOID, EXOOWL, GRAPH_REVIEW, IMPORT_GRAPHS, OBO
+from .namespaces import EXOID, EXOOWL, IMPORT_GRAPHS, OBO
 from .remote import RemoteStore
 from .service import internal_query
 from .store import Store, StoreLocation

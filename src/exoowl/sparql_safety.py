@@ -240,8 +240,9 @@ def refuse_unsafe_update(text: str, *, remote: RemoteAccess = NO_REMOTE) -> Spar
     _refuse_services(text, features, remote, update=True)
     if remote.everything:
         return features
-    denied = [source for source in load_sources(text) if not remote.allows(source)]
-    if denied or (not load_sources(text) and hides_keyword(text, "LOAD", update=True)):
+    sources = load_sources(text)
+    denied = [source for source in sources if not remote.allows(source)]
+    if denied or (not sources and hides_keyword(text, "LOAD", update=True)):
         raise RefusedQuery(f"LOAD is not allowed on this endpoint ({', '.join(denied) or 'a LOAD it cannot read'}): "
                            "it fetches no documents but from the IRIs that EXOOWL_ALLOW_REMOTE names")
     return features

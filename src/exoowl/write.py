@@ -18,11 +18,12 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, Literal, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
 
+from .config import Settings
 from .errors import (InputError, NotFound, QuerySyntaxError, StoreError, UnsupportedMediaType, UpdateFailed,
                      UsageError, ValidationFailed)
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, is_import_graph
@@ -47,7 +48,7 @@ class WriteReport:
     """What a committed write did: the new build, the graphs' sizes after it, what it took."""
 
     build: Path
-    graphs: dict[str, int | None] = field(default_factory=dict)
+    graphs: dict[str, int] = field(default_factory=dict)
     created: bool = False
     warnings: int = 0
     seconds: float = 0.0
@@ -79,6 +80,13 @@ def parse_graph_payload(data: bytes, media_type: str, base_iri: str | None) -> l
 
 class Writer:
     """Applies writes to the store at ``location``, one at a time across processes."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, lock_timeout: float) -> "Writer":
+        """The writer of the configured store: superseded builds stay twice the query timeout (for
+        the queries still reading them); a store built before builds kept shapes uses the project's."""
+        return cls(StoreLocation(settings.store_path), lock_timeout=lock_timeout, grace=settings.query_timeout * 2,
+                   fallback_shapes=settings.shapes_dir)
 
     def __init__(self, location: StoreLocation, lock_timeout: float = 30.0, grace: float = 60.0,
                  fallback_shapes: Path | None = None) -> None:
@@ -125,7 +133,8 @@ class Writer:
             report = WriteReport(build, created=created(store))
             change(store)
             shacl = gate(store, build / SHAPES)
-            report.graphs, report.warnings = graph_sizes(store), shacl.warnings if shacl else 0
+            recorded = (self.location.manifest() or {}).get("graphs", {})
+            report.graphs, report.warnings = graph_sizes(store, recorded), shacl.warnings if shacl else 0
             return report
 
         _, report = transaction(self.location, apply, lambda previous, r: _next_manifest(previous, r.graphs),
@@ -135,31 +144,43 @@ class Writer:
 
 
 T = TypeVar("T")
+Start = Literal["committed", "committed-or-empty", "empty"]
 
 
 def transaction(location: StoreLocation, apply: Callable[[Store, Path], T], manifest: Callable[[dict, T], dict], *,
-                lock_timeout: float, grace: float, fallback_shapes: Path | None = None) -> tuple[Path, T]:
-    """Holding the write lock: copy the committed build, ``apply`` the change to the copy (it raises
-    to refuse), commit the copy with ``manifest(previous manifest, result)``. Used by every write
-    and import; on any error the copy is removed and the store is as it was."""
+                lock_timeout: float, grace: float, start: Start = "committed",
+                fallback_shapes: Path | None = None) -> tuple[Path, T]:
+    """Holding the write lock: :func:`staged`. Used by every write, import and restore."""
     with location.lock(lock_timeout):
-        current = location.current()
-        if current is None:
-            raise StoreError(f"no store at {location.path}: run `exoowl build` first")
-        location.prune(grace=grace)
-        build = location.new_build()
-        try:
+        return staged(location, apply, manifest, grace=grace, start=start, fallback_shapes=fallback_shapes)
+
+
+def staged(location: StoreLocation, apply: Callable[[Store, Path], T], manifest: Callable[[dict, T], dict], *,
+           grace: float, start: Start = "committed", fallback_shapes: Path | None = None) -> tuple[Path, T]:
+    """A new build made from the committed one (``start``: a copy of it, required or when there is
+    one, or nothing), changed by ``apply`` (it raises to refuse) and committed with ``manifest(previous
+    manifest, result)``. On any error the new build is removed and the store is as it was. The
+    caller holds the write lock (a build holds it for its whole run)."""
+    current = location.current()
+    if current is None and start == "committed":
+        raise StoreError(f"no store at {location.path}: run `exoowl build` first")
+    location.prune(grace=grace)
+    build = location.new_build()
+    try:
+        if current is not None and start != "empty":
             _checkpoint(current, build, fallback_shapes)
-            store = Store.open_directory(build / DATABASE)
-            try:
-                result = apply(store, build)
-                store.flush()
-            finally:
-                store.close()
-        except BaseException:
-            shutil.rmtree(build, ignore_errors=True)
-            raise
-        location.commit(build, manifest(location.manifest() or {}, result))
+        elif fallback_shapes is not None and fallback_shapes.is_dir():
+            load_shapes(fallback_shapes).serialize(build / SHAPES, format="turtle")
+        store = Store.open_directory(build / DATABASE)
+        try:
+            result = apply(store, build)
+            store.flush()
+        finally:
+            store.close()
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    location.commit(build, manifest(location.manifest() or {}, result))
     return build, result
 
 
@@ -201,19 +222,20 @@ def data_graph(store: Store) -> Graph:
     return to_rdflib(t for g in [*(g for g in store.graphs() if is_gated(g)), None] for t in store.triples(g))
 
 
-def graph_sizes(store: Store) -> dict[str, int | None]:
-    """Triples per named graph, and in the default graph under the key ``default``; imported graphs
-    are not counted (None: counting millions of triples per write would cost seconds; the import
-    recorded their size)."""
-    sizes: dict[str, int | None] = {g: None if is_import_graph(g) else store.count(g) for g in store.graphs()}
-    sizes["default"] = sum(1 for _ in store.db.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+def graph_sizes(store: Store, recorded: dict[str, int] | None = None, default: bool = True) -> dict[str, int]:
+    """Triples per named graph (and in the default graph, key ``default``). An imported graph keeps
+    the size ``recorded`` for it (its import counted it; counting millions of triples on every write
+    would cost seconds); every other graph is counted."""
+    recorded = recorded or {}
+    sizes = {g: recorded[g] if is_import_graph(g) and g in recorded else store.count(g) for g in store.graphs()}
+    if default:
+        sizes["default"] = len(store.triples(None))
     return sizes
 
 
 def _next_manifest(previous: dict, graphs: dict[str, int]) -> dict:
     """The committed build's manifest, carried over, with the write counted."""
-    counted = {g: previous.get("graphs", {}).get(g) if n is None else n for g, n in graphs.items()}
-    return {**previous, "graphs": counted, "writes": int(previous.get("writes", 0)) + 1,
+    return {**previous, "graphs": graphs, "writes": int(previous.get("writes", 0)) + 1,
             "last_write": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
@@ -250,28 +272,19 @@ def restore(location: StoreLocation, dump: Path, *, shapes_dir: Path | None = No
     if not dump.is_file():
         raise UsageError(f"no file {dump}")
     started = time.perf_counter()
-    with location.lock(lock_timeout):
-        location.prune(grace=grace)
-        build = location.new_build()
-        report = WriteReport(build)
+
+    def load(store: Store, build: Path) -> WriteReport:
         try:
-            store = Store.open_directory(build / DATABASE)
-            try:
-                store.db.bulk_load(path=str(dump), format=formats[dump.suffix.lower()])
-                store.flush()
-                report.graphs = {g: store.count(g) for g in store.graphs()}
-                report.graphs["default"] = len(store.triples(None))
-            finally:
-                store.close()
-            if shapes_dir is not None and shapes_dir.is_dir():
-                load_shapes(shapes_dir).serialize(build / SHAPES, format="turtle")
+            store.db.bulk_load(path=str(dump), format=formats[dump.suffix.lower()])
         except SyntaxError as exc:
-            shutil.rmtree(build, ignore_errors=True)
             raise InputError(f"the dump does not parse: {exc}; the store was not changed", dump) from exc
-        except BaseException:
-            shutil.rmtree(build, ignore_errors=True)
-            raise
-        location.commit(build, {"restored_from": dump.name, "graphs": report.graphs, "writes": 0,
-                                "restored": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        return WriteReport(build, graph_sizes(store))
+
+    def manifest(_previous: dict, report: WriteReport) -> dict:
+        return {"restored_from": dump.name, "graphs": report.graphs, "writes": 0,
+                "restored": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+    _, report = transaction(location, load, manifest, lock_timeout=lock_timeout, grace=grace, start="empty",
+                            fallback_shapes=shapes_dir)
     report.seconds = time.perf_counter() - started
     return report
