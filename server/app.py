@@ -8,6 +8,7 @@ from flask import Flask
 from exoowl.config import Settings, load_settings
 from exoowl.write import Writer
 
+from .bodies import register_whole_bodies
 from .cors import register_cors
 from .errors import register_error_handlers
 from .graph_store import graph_store_blueprint
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         app.extensions["exoowl_writer"] = Writer.from_settings(settings, lock_timeout=settings.query_timeout / 2)
     register_metrics(app, handle)
     register_timeout(app, settings.query_timeout)
+    register_whole_bodies(app, settings.max_request_bytes)
     register_error_handlers(app)
     register_cors(app, settings.cors_origins)
     register_security_headers(app)

@@ -2,20 +2,36 @@
 
 HTTP errors raised by Flask and Werkzeug (404, 405, 413 …) become problems too, keeping their
 headers (``Allow``); anything unexpected becomes a 500 problem whose body carries no traceback
-(the traceback goes to the log)."""
+(the traceback goes to the log). A browser (a request preferring HTML to JSON) gets the same
+problem as an HTML page, every value escaped by the template."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, json
+from flask import Flask, Response, current_app, has_request_context, json, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from exoowl.errors import ExoowlError
 
 
+PROBLEM = "application/problem+json"
+
+
 def problem(status: int, title: str, detail: str, **extensions: Any) -> Response:
+    """The problem as JSON (RFC 9457), or as an HTML page for a browser."""
+    if _wants_html():
+        page = render_template("error.html", status=status, title=title, detail=detail)
+        return Response(page, status=status, mimetype="text/html")
     body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail, **extensions})
-    return Response(body, status=status, mimetype="application/problem+json")
+    return Response(body, status=status, mimetype=PROBLEM)
+
+
+def _wants_html() -> bool:
+    """A browser's Accept: text/html ranked above any JSON (``*/*`` alone means JSON)."""
+    if not has_request_context():
+        return False
+    accept = request.accept_mimetypes
+    return accept["text/html"] > max(accept[PROBLEM], accept["application/json"], accept["application/sparql-results+json"])
 
 
 def register_error_handlers(app: Flask) -> None:

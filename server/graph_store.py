@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request
 from exoowl.errors import NotFound, UsageError
 from exoowl.formats import GRAPH_RESULT_FORMATS
 from exoowl.query import serialize
+from exoowl.sparql_safety import named_node
 from exoowl.write import parse_graph_payload
 
 from .auth import require_writer
@@ -61,12 +62,7 @@ def _target() -> str | None | object:
     if "default" in request.args:
         return None
     if "graph" in request.args:
-        iri = request.args["graph"]
-        try:
-            ox.NamedNode(iri)
-        except ValueError as exc:
-            raise UsageError(f"?graph= must be an absolute IRI: {exc}") from exc
-        return iri
+        return named_node(request.args["graph"], "?graph=").value
     if request.method == "POST":
         return NEW_GRAPH
     raise UsageError("name the graph: /store?graph=IRI, /store?default, or the graph's own URL under /store/")

@@ -11,10 +11,9 @@ from flask import Blueprint, Response, current_app, request
 
 from exoowl.errors import UsageError
 from exoowl.formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS
-from exoowl.query import serialize
+from exoowl.query import run_checked, serialize
 from exoowl.service import SD_PREFIXES, service_description
-from exoowl.sparql_safety import (analyse, check_update_syntax, refuse_unsafe, refuse_unsafe_update,
-                                  with_using)
+from exoowl.sparql_safety import analyse, named_node, with_using
 from exoowl.write import WriteReport, Writer
 
 from .auth import require_writer
@@ -40,27 +39,25 @@ def sparql() -> Response:
 
 
 def run_query(operation: Operation) -> Any:
-    store = current_store()
-    graphs = store.graphs() if analyse(operation.text).declares_dataset else []  # only FROM needs them
-    refuse_unsafe(operation.text, graphs, remote=settings().remote_access,
-                  dataset_given=operation.dataset_given)
     if not operation.dataset_given:
-        return store.query(operation.text, base_iri=request.base_url)
-    return store.query(operation.text, default_graphs=list(operation.default_graphs),
-                       named_graphs=list(operation.named_graphs), base_iri=request.base_url)
+        return run_checked(current_store(), settings().safety, operation.text, base_iri=request.base_url)
+    default = [named_node(g, "default-graph-uri").value for g in operation.default_graphs]
+    named = [named_node(g, "named-graph-uri").value for g in operation.named_graphs]
+    return run_checked(current_store(), settings().safety, operation.text, default_graphs=default,
+                       named_graphs=named, base_iri=request.base_url)
 
 
 def run_update(operation: Operation) -> WriteReport:
-    """Check who asks and what (401/403, LOAD and SERVICE refused, 400 for conflicts and syntax),
-    then apply the update atomically behind the SHACL gate (422 when it would violate a shape)."""
+    """Check who asks (401/403) and the dataset parameters (IRIs; 400 when combined with USING or
+    WITH), then apply the update, with them written in, atomically behind the SHACL gate (422 when
+    it would violate a shape). The writer checks that final text (LOAD, SERVICE, limits, syntax)."""
     require_writer(request, settings())
-    features = refuse_unsafe_update(operation.text, remote=settings().remote_access)
-    if operation.dataset_given and features.uses("USING", "WITH"):
+    default = [named_node(g, "using-graph-uri") for g in operation.default_graphs]
+    named = [named_node(g, "using-named-graph-uri") for g in operation.named_graphs]
+    if operation.dataset_given and analyse(operation.text).uses("USING", "WITH"):
         raise UsageError("using-graph-uri / using-named-graph-uri may not be combined with USING or WITH "
                          "in the update (SPARQL 1.1 Protocol §2.2.3)")
-    check_update_syntax(operation.text, base_iri=request.base_url)
-    text = with_using(operation.text, operation.default_graphs, operation.named_graphs)
-    return writer().update(text, base_iri=request.base_url)
+    return writer().update(with_using(operation.text, default, named), base_iri=request.base_url)
 
 
 def writer() -> Writer:

@@ -1,8 +1,11 @@
 """Shared fixtures: a copy of the minimal fixture project, and the real project built once."""
 from __future__ import annotations
 
+import http.server
 import shutil
+import threading
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -40,3 +43,40 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = load_settings({"root": root, "store": base / "store"}, environ={})
     build(settings)
     return settings
+
+
+class Listener:
+    """A local HTTP server that counts the requests it gets: what an endpoint must not call."""
+
+    def __init__(self) -> None:
+        hits = self.hits = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self) -> None:
+                hits.append(f"{self.command} {self.path}")
+                body = b"<http://x/s> <http://x/p> <http://x/o> ."
+                self.send_response(200)
+                self.send_header("Content-Type", "application/n-triples")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def http_listener() -> Iterator[Listener]:
+    listener = Listener()
+    yield listener
+    listener.close()

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from exoowl.config import Settings
 
 EXOOWL = str(Path(sys.executable).with_name("exoowl"))
@@ -17,6 +19,9 @@ def exoowl_env(settings: Settings, token: str | None = None) -> dict[str, str]:
     env = {**os.environ, "EXOOWL_ROOT": str(settings.root),
            "EXOOWL_STORE": str(settings.remote_store or settings.store_path)}
     env.pop("EXOOWL_UPDATE_TOKEN", None)
+    env.pop("EXOOWL_ALLOW_REMOTE", None)
+    if settings.allow_remote:
+        env["EXOOWL_ALLOW_REMOTE"] = settings.allow_remote
     if token is not None:
         env["EXOOWL_UPDATE_TOKEN"] = token
     return env
@@ -111,3 +116,19 @@ def test_export_round_trips_the_store(built_mini: Settings, tmp_path: Path) -> N
 def test_commands_without_a_store_say_how_to_make_one(mini: Settings) -> None:
     out = run(mini, "query", "ASK {}")
     assert out.returncode == 2 and "run `exoowl build` first" in out.stderr
+
+
+def test_graph_results_print_as_turtle_and_bad_files_give_one_line(built_mini: Settings, tmp_path: Path) -> None:
+    """CONSTRUCT prints Turtle by default; a file whose first line is megabytes long and an export
+    into a folder that does not exist are one-line errors with exit 2."""
+    graph = run(built_mini, "query", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3")
+    assert graph.returncode == 0, graph.stderr
+    assert len(list(ox.parse(graph.stdout.encode(), format=ox.RdfFormat.TURTLE))) == 3
+    long_line = tmp_path / "long.tsv"
+    long_line.write_text("x" * 5_000_000 + "\n", encoding="utf-8")
+    imported = run(built_mini, "import", "vesiclepedia", str(long_line))
+    assert imported.returncode == 2 and "first line is over" in imported.stderr
+    assert "Traceback" not in imported.stderr and imported.stderr.strip().count("\n") <= 1
+    exported = run(built_mini, "export", "-o", str(tmp_path / "missing" / "dir" / "x.nq"))
+    assert exported.returncode == 2 and exported.stderr.strip().count("\n") == 0
+    assert "cannot write the export" in exported.stderr

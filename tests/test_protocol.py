@@ -161,7 +161,7 @@ def test_format_parameter_for_graphs(client, value, expected) -> None:
 
 
 def test_nothing_acceptable_is_a_406_listing_the_supported_types(client) -> None:
-    response = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": "text/html"})
+    response = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": "image/png"})
     assert response.status_code == 406 and response.mimetype == "application/problem+json"
     assert "application/sparql-results+json" in response.json["supported"]
     response = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }", "format": "csv"})

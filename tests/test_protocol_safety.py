@@ -1,20 +1,35 @@
-"""The SPARQL reader behind the endpoint's refusals: SERVICE, FROM / FROM NAMED, LOAD."""
+"""The SPARQL reader behind the endpoint's refusals: SERVICE, FROM / FROM NAMED, LOAD, the limits,
+and the parser's confirmation that no SERVICE or LOAD hides where the tokenizer did not see one."""
 from __future__ import annotations
 
+import re
+
+import pyoxigraph as ox
 import pytest
 
-from exoowl.errors import QuerySyntaxError, RefusedQuery
-from exoowl.sparql_safety import (RemoteAccess, analyse, check_update_syntax, load_sources, refuse_unsafe,
-                                  refuse_unsafe_update)
+from exoowl.errors import QuerySyntaxError, RefusedQuery, UsageError
+from exoowl.sparql_safety import (ENGINE_LIMITS, Limits, Policy, RemoteAccess, analyse, confirmation_copy,
+                                  named_node, refuse_crashing, with_using)
 
 GRAPHS = ["http://example.org/g1"]
 
 
-def refused(text: str, **options) -> bool:
+def policy(allow: str = "") -> Policy:
+    return Policy(RemoteAccess.parse(allow))
+
+
+def refused(text: str, allow: str = "", dataset_given: bool = False, base_iri: str | None = None) -> bool:
     try:
-        refuse_unsafe(text, GRAPHS, remote=RemoteAccess.parse(options.get("allow", "")),
-                      dataset_given=options.get("dataset_given", False))
-    except RefusedQuery:
+        policy(allow).query(text, lambda: GRAPHS, dataset_given=dataset_given, base_iri=base_iri)
+    except (RefusedQuery, QuerySyntaxError):
+        return True
+    return False
+
+
+def update_refused(text: str, allow: str = "") -> bool:
+    try:
+        policy(allow).update(text)
+    except (RefusedQuery, QuerySyntaxError):
         return True
     return False
 
@@ -38,10 +53,63 @@ def test_service_clauses_are_refused(text: str) -> None:
     "PREFIX ex: <http://x/> SELECT * { ?s ex:service ?o }",
     "SELECT * { ?s ?p 'it\\'s a SERVICE' }",
     "SELECT * { ?s <http://x/p#SERVICE> ?o }",
+    "SELECT * { ?s ?p 'a\\u0027 SERVICE <http://remote/> {}' }",
+    "PREFIX service: <http://x/> SELECT * { ?s service:load ?o }",
 ])
 def test_service_in_strings_iris_comments_and_names_is_not_a_clause(text: str) -> None:
     assert not refused(text)
     assert analyse(text).services == ()
+
+
+def test_an_escaped_iri_does_not_hide_a_service_call() -> None:
+    """`\\u` escapes are part of an IRI (the engine reads <http://x/A'>): the quote after it does
+    not open a string, so the SERVICE after it is seen, with an allow-list or without."""
+    text = ("SELECT * WHERE { SERVICE <http://allowed.example/sparql> {} BIND(<http://x/\\u0041'> AS ?z) "
+            "SERVICE <http://elsewhere.example/> {} }")
+    assert analyse(text).services == ("http://allowed.example/sparql", "http://elsewhere.example/")
+    assert refused(text, allow="http://allowed.example/")
+    assert refused(text)
+    assert not refused(text.replace("SERVICE <http://elsewhere.example/> {}", ""), allow="http://allowed.example/")
+
+
+def test_an_escaped_iri_does_not_hide_a_load() -> None:
+    text = ("LOAD <http://allowed.example/a.ttl> ; INSERT DATA { <http://x/\\u0041'> <http://x/p> 1 } ; "
+            "LOAD <http://elsewhere.example/b.ttl>")
+    assert analyse(text).loads == ("http://allowed.example/a.ttl", "http://elsewhere.example/b.ttl")
+    assert update_refused(text, allow="http://allowed.example/")
+
+
+def test_targets_are_resolved_as_the_engine_resolves_them() -> None:
+    """Escapes in the IRI, prefixes, BASE and the request's base IRI all count."""
+    assert analyse("SELECT * { SERVICE <http://ev\\u0069l.example/> {} }").services == ("http://evil.example/",)
+    assert analyse("BASE <http://b.example/dir/> SELECT * { SERVICE <../s> {} }").services == ("http://b.example/s",)
+    assert analyse("SELECT * { SERVICE <s> {} }", "http://here.example/sparql").services == ("http://here.example/s",)
+    assert analyse("PREFIX e: <http://e.example/> SELECT * { SERVICE e:a\\/b {} }").services == ("http://e.example/a/b",)
+    assert not refused("SELECT * { SERVICE <http://allow\\u0065d.example/s> {} }", allow="http://allowed.example/")
+
+
+def test_a_prefix_redefined_later_in_an_update_does_not_fool_the_allow_list() -> None:
+    text = ("PREFIX a: <http://elsewhere.example/> LOAD a:x ; "
+            "PREFIX a: <http://allowed.example/> LOAD a:y")
+    assert update_refused(text, allow="http://allowed.example/")
+
+
+def test_a_keyword_the_tokenizer_misses_is_caught_by_the_parser() -> None:
+    """Whatever the tokenizer got wrong, the copy the parser reads has every other 'service'
+    renamed: a real SERVICE keyword among them no longer parses, so the request is refused."""
+    copy, _ = confirmation_copy("SELECT * { SERVICE <http://a/> {} ?s <http://x/service> 'Service' }", update=False)
+    assert copy == "SELECT * { GRAPH   <http://a/> {} ?s <http://x/servic\u00b7> 'Servic\u00b7' }"
+    copy, at = confirmation_copy("PREFIX x: <http://x/> LOAD <http://a/> ; INSERT DATA { x:load x:p 1 }", update=True)
+    assert copy.startswith("PREFIX x: <http://x/> CREATE GRAPH") and "LOAD <http://a/>" in copy and "x:loa\u00b7" in copy
+
+
+def test_checks_never_run_the_request(http_listener) -> None:
+    """The allowed SERVICE and LOAD are not fetched by the check (the write fetches LOAD once)."""
+    url = http_listener.url
+    policy(url).query(f"SELECT * {{ SERVICE <{url}sparql> {{ ?s ?p ?o }} }}")
+    policy(url).query(f"ASK {{ SERVICE <{url}sparql> {{ ?s ?p ?o }} }}")
+    policy(url).update(f"LOAD <{url}data.ttl> ; INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}s> {{ ?s ?p ?o }} }}")
+    assert http_listener.hits == []
 
 
 def test_service_is_allowed_when_remote_access_is() -> None:
@@ -58,6 +126,30 @@ def test_the_allow_list_names_iri_prefixes() -> None:
     assert refused("SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }", allow="http://remote.example/")
 
 
+@pytest.mark.parametrize("iri, allowed", [
+    ("https://sparql.uniprot.org/sparql", True),
+    ("https://sparql.uniprot.org.evil.example/sparql", False),
+    ("https://sparql.uniprot.org@evil.example/sparql", False),
+    ("https://user@sparql.uniprot.org/sparql", False),
+    ("http://sparql.uniprot.org/sparql", False),
+    ("https://sparql.uniprot.org:8443/sparql", False),
+    ("https://SPARQL.uniprot.org/sparql", True),
+])
+def test_the_allow_list_compares_hosts_not_text(iri: str, allowed: bool) -> None:
+    assert RemoteAccess.parse("https://sparql.uniprot.org").allows(iri) is allowed
+
+
+@pytest.mark.parametrize("iri, allowed", [
+    ("http://data.example/public/a.ttl", True),
+    ("http://data.example/public/../private/a.ttl", False),
+    ("http://data.example/public/%2e%2e/private/a.ttl", False),
+    ("file:///srv/public/a.ttl", True),
+    ("file:///srv/public/../../etc/passwd", False),
+])
+def test_the_allow_list_resolves_dot_segments(iri: str, allowed: bool) -> None:
+    assert RemoteAccess.parse("http://data.example/public/ file:///srv/public/").allows(iri) is allowed
+
+
 @pytest.mark.parametrize("update, allow, refused_", [
     ("LOAD <http://remote.example/data.ttl>", "", True),
     ("LOAD SILENT <http://remote.example/data.ttl> INTO GRAPH <http://example.org/g>", "http://remote.example/", False),
@@ -66,17 +158,12 @@ def test_the_allow_list_names_iri_prefixes() -> None:
     ("LOAD <http://remote.example/data.ttl>", "*", False),
 ])
 def test_load_follows_the_allow_list(update: str, allow: str, refused_: bool) -> None:
-    try:
-        refuse_unsafe_update(update, remote=RemoteAccess.parse(allow))
-    except RefusedQuery:
-        assert refused_
-    else:
-        assert not refused_
+    assert update_refused(update, allow) is refused_
 
 
 def test_load_sources_are_read_with_prefixes() -> None:
-    assert load_sources("PREFIX r: <http://r/> LOAD SILENT r:a ; LOAD <http://b/> INTO GRAPH <http://g/>") == \
-        ["http://r/a", "http://b/"]
+    assert analyse("PREFIX r: <http://r/> LOAD SILENT r:a ; LOAD <http://b/> INTO GRAPH <http://g/>").loads == \
+        ("http://r/a", "http://b/")
 
 
 def test_from_must_name_a_graph_in_the_store() -> None:
@@ -106,14 +193,72 @@ def test_query_form(text: str, form: str) -> None:
 
 
 def test_updates_that_load_or_call_a_service_are_refused() -> None:
-    with pytest.raises(RefusedQuery):
-        refuse_unsafe_update("LOAD <http://remote/data.ttl>")
-    with pytest.raises(RefusedQuery):
-        refuse_unsafe_update("INSERT { ?s ?p ?o } WHERE { SERVICE <http://remote/> { ?s ?p ?o } }")
-    refuse_unsafe_update('INSERT DATA { <http://x/s> <http://x/p> "LOAD <http://remote/>" }')
+    assert update_refused("LOAD <http://remote/data.ttl>")
+    assert update_refused("INSERT { ?s ?p ?o } WHERE { SERVICE <http://remote/> { ?s ?p ?o } }")
+    assert not update_refused('INSERT DATA { <http://x/s> <http://x/p> "LOAD <http://remote/>" }')
 
 
-def test_update_syntax_is_checked_without_touching_data() -> None:
-    check_update_syntax("CLEAR ALL")
-    with pytest.raises(QuerySyntaxError, match="error at 1:"):
-        check_update_syntax("CLEAR XYZ")
+@pytest.mark.parametrize("text", ["CLEAR XYZ", "PREFIX x: <http://x/> INSERT XYZ", "PREFIX x: <http://x/>\nINSERT XYZ",
+                                  "INSERT DATA { <http://a/> }\n ; CLEAR XYZ", "BASE <http://b/> DROP"])
+def test_syntax_errors_point_into_the_request(text: str) -> None:
+    """The parse-only operations put before an update do not move the parser's line and column:
+    the error is where pyoxigraph puts it for the request itself."""
+    with pytest.raises(SyntaxError) as original:
+        ox.Store().update(text)
+    with pytest.raises(QuerySyntaxError) as ours:
+        policy().update(text)
+    position = re.compile(r"error at \d+:\d+")
+    assert position.search(ours.value.message).group() == position.search(str(original.value)).group()
+
+
+def test_a_query_syntax_error_keeps_its_position() -> None:
+    policy().update("CLEAR ALL")
+    with pytest.raises(QuerySyntaxError, match="error at 2:"):
+        policy().query("SELECT *\nWHERE { ?s ?p }")
+
+
+@pytest.mark.parametrize("text", [
+    "ASK { FILTER(" + "!" * 10_000 + "true) }",
+    "ASK { FILTER(" + "+".join(["1"] * 50_000) + " > 0) }",
+    "ASK { FILTER(" + "||".join(["true"] * 50_000) + ") }",
+    "ASK { FILTER(1 " + " ".join(["-1"] * 10_000) + " > 0) }",
+    "SELECT * { " + " ".join(f"BIND(1 AS ?v{i})" for i in range(3000)) + " }",
+    "ASK { " + " UNION ".join(["{}"] * 8000) + " }",
+])
+def test_operator_chains_that_crash_the_parser_are_refused_before_it(text: str) -> None:
+    with pytest.raises(RefusedQuery, match="operators and group elements"):
+        refuse_crashing(text)
+
+
+def test_ground_data_and_value_lists_are_not_operator_chains() -> None:
+    data = "INSERT DATA { " + " ".join(f"<http://x/s{i}> <http://x/p> -{i} ." for i in range(5000)) + " }"
+    assert analyse(data).deepening < 5
+    values = "SELECT * { VALUES ?x { " + " ".join(f"<http://x/{i}>" for i in range(5000)) + " } }"
+    assert analyse(values).deepening < 5
+    refuse_crashing(data)
+    refuse_crashing(values)
+
+
+def test_limits_count_tokens() -> None:
+    with pytest.raises(RefusedQuery, match="tokens"):
+        Limits(max_tokens=10).check("SELECT * { ?s ?p ?o . ?a ?b ?c . ?d ?e ?f }")
+    assert ENGINE_LIMITS.max_tokens > 500_000  # more than a 1 MiB request can hold
+
+
+@pytest.mark.parametrize("value", ["http://a b", "<>", "", "x", "http://a/>", "http://a/\ud800", "http://a/{"])
+def test_named_node_refuses_what_is_not_an_absolute_iri(value: str) -> None:
+    with pytest.raises(UsageError, match="absolute IRI"):
+        named_node(value, "using-graph-uri")
+
+
+def test_using_graphs_are_terms_so_they_cannot_add_operations(http_listener) -> None:
+    """A using-graph-uri that tries to close the IRI and add a LOAD is not an IRI: refused. Even
+    built as text by hand, the final update is what the policy checks, and its LOAD is refused."""
+    hostile = f"urn:x> WHERE {{}} ; LOAD <{http_listener.url}x.ttl> ; INSERT {{ <urn:a> <urn:b> <urn:c> }} USING <urn:y"
+    with pytest.raises(UsageError):
+        named_node(hostile, "using-graph-uri")
+    spliced = f"INSERT {{ <urn:a> <urn:b> <urn:c> }} USING <{hostile}> WHERE {{ }}"
+    assert update_refused(spliced)
+    assert with_using("INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }", [ox.NamedNode("urn:g")], []) == \
+        "INSERT { ?s ?p 1 } USING <urn:g> WHERE { ?s ?p ?o }"
+    assert http_listener.hits == []

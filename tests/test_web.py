@@ -78,8 +78,17 @@ def test_format_parameter_overrides_accept(client) -> None:
 
 @pytest.mark.parametrize("path", ["/id/gene/0", "/ontology/NoSuchClass", "/id/bad%20iri"])
 def test_unknown_resource_is_a_404_problem(client, path: str) -> None:
-    response = client.get(path, headers={"Accept": "text/html"})
-    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    """A browser gets the problem as a page, a program as problem JSON."""
+    page = client.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 404 and page.mimetype == "text/html" and "404" in page.get_data(as_text=True)
+    for accept in ("application/json", "*/*", "text/turtle"):
+        response = client.get(path, headers={"Accept": accept})
+        assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_an_error_page_escapes_what_the_request_said(client) -> None:
+    page = client.get("/id/<script>alert(1)</script>", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
 
 
 def test_release_download_is_kept(client, project: Settings) -> None:

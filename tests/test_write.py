@@ -162,6 +162,6 @@ def test_a_graph_payload_that_does_not_parse_names_line_and_column() -> None:
      "WHERE { { SELECT * WHERE { ?s ?p ?o } } }"),
 ])
 def test_protocol_dataset_parameters_become_using_clauses(update: str, expected: str) -> None:
-    rewritten = with_using(update, ["x:g"], ["x:n"])
+    rewritten = with_using(update, [ox.NamedNode("x:g")], [ox.NamedNode("x:n")])
     assert rewritten == expected
     ox.Store().update(rewritten)  # and it parses

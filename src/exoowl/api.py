@@ -15,7 +15,7 @@ from rdflib import Graph
 from .build import BuildReport, Progress, build as _build
 from .config import Settings, load_settings
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
-from .query import NamedQuery, QueryResult, bind_values, get_named_query, named_queries
+from .query import NamedQuery, QueryResult, bind_values, get_named_query, named_queries, run_checked
 from .rdfio import parse_file, to_rdflib
 from .remote import RemoteStore
 from .store import Store
@@ -32,9 +32,10 @@ class KnowledgeGraph:
     # queries ----------------------------------------------------------------
     def execute(self, sparql: str, *, asserted: bool = False,
                 bindings: dict[str, Any] | None = None) -> Any:
-        """The raw pyoxigraph result; ``asserted`` leaves the inferred graph out of the default graph."""
-        return self.store.query(bind_values(sparql, bindings or {}),
-                                default_graphs=self.asserted_graphs() if asserted else None)
+        """The raw pyoxigraph result; ``asserted`` leaves the inferred graph out of the default graph.
+        The query passes the settings' safety policy (SERVICE allow-list, limits) as at the endpoint."""
+        return run_checked(self.store, self.settings.safety, bind_values(sparql, bindings or {}),
+                           default_graphs=self.asserted_graphs() if asserted else None)
 
     def query(self, sparql: str, *, asserted: bool = False) -> QueryResult:
         """Run an ad-hoc SPARQL query over the union of the graphs (or the asserted ones)."""

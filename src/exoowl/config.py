@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import UsageError
-from .sparql_safety import RemoteAccess
+from .sparql_safety import Limits, Policy, RemoteAccess
 
 
 def _default_root() -> Path:
@@ -54,6 +54,11 @@ class Settings:
     def remote_access(self) -> RemoteAccess:
         """The allow-list of EXOOWL_ALLOW_REMOTE, read once."""
         return RemoteAccess.parse(self.allow_remote)
+
+    @cached_property
+    def safety(self) -> Policy:
+        """The rules every query and update passes (CLI, Python API and server alike), made once."""
+        return Policy(self.remote_access, Limits())
 
     @property
     def remote_store(self) -> str | None:

@@ -143,6 +143,9 @@ def detect_kind(columns: list[str], path: Path | None = None) -> str:
                      "(EXPERIMENT ID, PUBMED ID, SPECIES); got " + ", ".join(columns), path, line=1)
 
 
+MAX_HEADER = 65536  # a download's header is a few hundred characters
+
+
 def _counted(handle: TextIO, counter: list[int]) -> Iterator[str]:
     for line in handle:
         counter[0] += len(line)
@@ -152,7 +155,11 @@ def _counted(handle: TextIO, counter: list[int]) -> Iterator[str]:
 def rows(path: Path, counter: list[int]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header's column keys and the data rows with their line numbers."""
     handle = path.open(encoding="utf-8", errors="replace", newline="")
-    header_line = handle.readline()
+    header_line = handle.readline(MAX_HEADER + 1)
+    if len(header_line) > MAX_HEADER:
+        handle.close()
+        raise InputError(f"the first line is over {MAX_HEADER} characters: not the header of an ExoCarta or "
+                         "Vesiclepedia download", path, line=1)
     counter[0] += len(header_line)
     delimiter = "\t" if "\t" in header_line else ","
     columns = [_header_key(c) for c in next(csv.reader([header_line], delimiter=delimiter))]
@@ -163,6 +170,9 @@ def rows(path: Path, counter: list[int]) -> tuple[list[str], Iterator[tuple[int,
             for fields in reader:
                 if fields and any(f.strip() for f in fields):
                     yield reader.line_num + 1, fields
+        except csv.Error as exc:
+            raise InputError(f"cannot be read as {'tab' if delimiter == chr(9) else 'comma'}-separated values "
+                             f"({exc}); nothing was imported", path, line=reader.line_num + 1) from None
         finally:
             handle.close()
     return columns, data()

@@ -8,7 +8,9 @@ A named query's header comment declares it::
 
 Parameters are bound by a ``VALUES`` block placed at the start of the query's ``WHERE`` group, so
 the variable of the same name is bound throughout that group (its FILTERs included) on any SPARQL
-1.1 engine; an optional parameter that is not given stays unbound.
+1.1 engine; an optional parameter that is not given stays unbound. The values are RDF terms
+written by pyoxigraph (an IRI is validated first), never the raw text given, and the query that
+runs is the one the safety policy checked (:func:`run_checked`).
 """
 from __future__ import annotations
 
@@ -17,12 +19,13 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
 import pyoxigraph as ox
 
 from .errors import InputError, NotFound, ResultTooLarge, UsageError
 from .namespaces import PREFIXES
+from .sparql_safety import Policy, named_node, where_group
 
 PARAM_TYPES = ("string", "iri", "integer", "decimal")
 _HEADER = re.compile(r"^#\s*(question|param|example|returns):\s*(.*)$")
@@ -44,7 +47,7 @@ class Parameter:
     def bind(self, raw: str) -> ox.NamedNode | ox.Literal:
         """The RDF term for a value given on the command line or in a request."""
         if self.type == "iri":
-            return ox.NamedNode(expand(raw))
+            return named_node(expand(raw), f"parameter {self.name}")
         if self.type == "integer":
             if not re.fullmatch(r"[+-]?\d+", raw):
                 raise UsageError(f"parameter {self.name} must be an integer, got {raw!r}")
@@ -79,31 +82,42 @@ class NamedQuery:
         return {name: known[name].bind(raw) for name, raw in values.items()}
 
 
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-
-
 def bind_values(sparql: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
     """The query with ``VALUES (?a ?b) { (x y) }`` opening its WHERE group."""
     if not bindings:
         return sparql
-    body = sparql
-    comment_free = re.sub(r"(?m)^\s*#.*$", lambda m: " " * len(m.group(0)), body)
-    found = _WHERE.search(comment_free)
-    if not found:
-        raise UsageError("a query with parameters needs an explicit WHERE { … } group")
+    at = where_group(sparql)
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(str(term) for term in bindings.values())
-    return f"{body[:found.end()]} VALUES ({names}) {{ ({values}) }} {body[found.end():]}"
+    return f"{sparql[:at]} VALUES ({names}) {{ ({values}) }} {sparql[at:]}"
 
 
 def expand(value: str) -> str:
-    """A CURIE with a known prefix or an absolute IRI → absolute IRI."""
+    """A CURIE with a known prefix or an absolute IRI → absolute IRI (validated: UsageError else)."""
     prefix, sep, local = value.partition(":")
     if sep and prefix in PREFIXES and not local.startswith("//"):
-        return PREFIXES[prefix] + local
+        return named_node(PREFIXES[prefix] + local).value
     if re.match(r"^[a-z][a-z0-9+.-]*://", value):
-        return value
-    raise UsageError(f"{value!r} is neither an absolute IRI nor a CURIE with a known prefix")
+        return named_node(value).value
+    raise UsageError(f"{value[:200]!r} is neither an absolute IRI nor a CURIE with a known prefix")
+
+
+class Queryable(Protocol):
+    """What :func:`run_checked` needs of a store (the embedded one or a SPARQL server)."""
+
+    def graphs(self) -> list[str]: ...
+
+    def query(self, sparql: str, *, default_graphs: list[str] | None = None,
+              named_graphs: list[str] | None = None, base_iri: str | None = None) -> Any: ...
+
+
+def run_checked(store: Queryable, policy: Policy, sparql: str, *, default_graphs: list[str] | None = None,
+                named_graphs: list[str] | None = None, base_iri: str | None = None) -> Any:
+    """The one way a query from outside reaches the engine (CLI, Python API, server): the policy
+    checks the exact text that then runs (SERVICE and FROM allow-list, limits, syntax)."""
+    dataset_given = default_graphs is not None or named_graphs is not None
+    policy.query(sparql, store.graphs, dataset_given=dataset_given, base_iri=base_iri)
+    return store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs, base_iri=base_iri)
 
 
 def parse_named_query(path: Path) -> NamedQuery:

@@ -1,45 +1,61 @@
-"""What a SPARQL request asks for, read without running it: its form, dataset clauses and SERVICE calls.
+"""What a SPARQL request asks for, read without running it, and the rules every query and update
+passes before the engine sees it (the CLI, the Python API and the server use one :class:`Policy`).
 
-pyoxigraph exposes no algebra, so a tokenizer reads the text: strings, IRIs and comments are
-single tokens, so a ``SERVICE`` or ``FROM`` inside them is never mistaken for a keyword. Where the
-raw text mentions ``SERVICE`` (or ``LOAD``) but the tokenizer found no such keyword, the parser
-confirms it: the word is renamed everywhere and the text parsed (never run against data); if the
-renamed text no longer parses, the word was a keyword after all and the request is refused.
+pyoxigraph exposes no algebra, so a tokenizer that follows the grammar as pyoxigraph parses it
+reads the text: strings (``\\uXXXX`` escapes and ECHARs), IRIs (``\\uXXXX`` escapes too), comments,
+variables and prefixed names are single tokens, so a ``SERVICE`` or ``FROM`` inside them is never
+mistaken for a keyword. Prefixes and the base are applied where they are declared and IRIs are
+resolved by pyoxigraph itself, so a SERVICE, LOAD or FROM target is the IRI the engine would use.
+
+Then, unconditionally, pyoxigraph's own parser confirms the reading on a copy of the text in which
+every ``service`` / ``load`` that the tokenizer did not read as a keyword is renamed (so a keyword
+it missed stops parsing), the SERVICE keywords it found are read as GRAPH, and an update is
+prefixed by an operation that fails before any other runs. That copy is run against an empty
+in-memory store: it parses exactly when the request does, and it reaches nothing outside.
 """
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Iterator
-from urllib.parse import urljoin
+from typing import Callable, Iterable, Iterator
+from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
 
-from .errors import QuerySyntaxError, RefusedQuery
+from .errors import QuerySyntaxError, RefusedQuery, UsageError
 
-_PN = r"A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD"
+_PN = r"A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF"
 _NAME = rf"[{_PN}0-9_\-\u00B7\u0300-\u036F\u203F-\u2040]"
-_LOCAL = rf"(?:{_NAME}|:|%[0-9A-Fa-f]{{2}}|\\.)"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_ECHAR = r"""\\[tbnrf\\"']"""
+_LOCAL = rf"(?:{_NAME}|:|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])"
 _TOKEN = re.compile(rf"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+  | (?P<string>'''(?:[^'\\]|{_ECHAR}|{_UCHAR}|'(?!''))*'''|\"\"\"(?:[^"\\]|{_ECHAR}|{_UCHAR}|"(?!""))*\"\"\"
+              |'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*'|"(?:[^"\\\n\r]|{_ECHAR}|{_UCHAR})*")
+  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)
   | (?P<var>[?$]{_NAME}+)
   | (?P<bnode>_:(?:{_NAME}|\.(?={_NAME}))*)
   | (?P<pname>(?:[{_PN}](?:{_NAME}|\.(?={_NAME}))*)?:(?:{_LOCAL}(?:{_LOCAL}|\.(?={_LOCAL}))*)?)
+  | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
+  | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*(?:--[A-Za-z]+)?)
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op>\^\^|&&|\|\||!=|<=|>=|[!=<>+\-*/|^?])
   | (?P<other>.)
 """, re.X | re.S)
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY")
-SCRATCH_BASE = "http://localhost/"  # resolves relative IRIs when a text is only parsed
-# pyoxigraph's parser recurses per bracket and overflows the stack (a segfault that ends the
-# worker) somewhere between 2,000 and 4,000 nested brackets; real queries nest a handful deep.
-MAX_NESTING = 250
 OPENING, CLOSING = "{([", "})]"
+# Tokens that each add a level to the algebra pyoxigraph builds (operators, group elements): its
+# parser and evaluator recurse per level and overflow the stack, a segfault that ends the worker,
+# from about 3,000 BINDs, 8,000 UNIONs or 10,000 `!`, `+` or `||` in one request (bench/RESULTS.md).
+# Ground data (INSERT DATA / DELETE DATA) is flat and not counted; `^^` is a datatype, not an operator.
+DEEPENING_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS", "BIND", "FILTER", "GRAPH", "SERVICE", "VALUES"})
+PARSE_ONLY_GRAPH = "urn:exoowl:parse-only"
+PARSE_ONLY = f"CREATE GRAPH <{PARSE_ONLY_GRAPH}> ; CREATE GRAPH <{PARSE_ONLY_GRAPH}> ; "
+CONFIRMED_WORDS = {"query": ("SERVICE",), "update": ("SERVICE", "LOAD")}
 
 
 @dataclass(frozen=True)
@@ -51,17 +67,24 @@ class Token:
     def is_word(self, *words: str) -> bool:
         return self.kind == "word" and self.text.upper() in words
 
+    def is_punct(self, text: str) -> bool:
+        return self.kind == "other" and self.text == text
+
 
 @dataclass(frozen=True)
 class SparqlFeatures:
-    """What a query or update names: its form and the graphs and services it reaches."""
+    """What a query or update names: its form, the graphs, services and documents it reaches
+    (resolved as the engine resolves them) and its size in the terms the limits count."""
 
     form: str | None
     from_graphs: tuple[str, ...]
     from_named: tuple[str, ...]
     services: tuple[str, ...]
+    loads: tuple[str, ...]
     keywords: frozenset[str]
     nesting: int = 0
+    deepening: int = 0
+    tokens: int = 0
 
     @property
     def declares_dataset(self) -> bool:
@@ -78,25 +101,94 @@ def tokens(text: str) -> Iterator[Token]:
             yield Token(found.lastgroup or "other", found.group(), found.start())
 
 
+def named_node(value: str, what: str = "IRI") -> ox.NamedNode:
+    """An absolute IRI (RFC 3987: a scheme, no spaces, none of ``<>"{}|^`\\``) as an RDF term;
+    UsageError naming ``what`` otherwise. The term, not the text, goes into queries."""
+    try:
+        return ox.NamedNode(value)
+    except (ValueError, UnicodeError) as exc:
+        shown = value if len(value) <= 200 else value[:200] + "…"
+        raise UsageError(f"{what} must be an absolute IRI; {shown!r} is not ({exc})") from None
+
+
+@lru_cache(maxsize=4096)
+def resolve_iri(reference: str, base: str | None) -> str:
+    """An IRI token's content (escapes included) resolved against ``base`` by pyoxigraph, as its
+    SPARQL parser does; "" when it is not a valid IRI (the engine would refuse it too)."""
+    try:
+        quads = list(ox.parse(f"<{reference}> <urn:p> <urn:o> .", format=ox.RdfFormat.N_TRIPLES
+                              if base is None else ox.RdfFormat.TURTLE, base_iri=base))
+    except (SyntaxError, ValueError, UnicodeError):
+        return ""
+    subject = quads[0].subject if quads else None
+    return subject.value if isinstance(subject, ox.NamedNode) else ""
+
+
+class _Scope:
+    """Prefixes and base in force at a point of the text, as the prologue declares them."""
+
+    def __init__(self, base: str | None) -> None:
+        self.base = base
+        self.prefixes: dict[str, str] = {}
+
+    def declare(self, toks: list[Token], i: int) -> None:
+        tok = toks[i]
+        if tok.is_word("BASE") and i + 1 < len(toks) and toks[i + 1].kind == "iri":
+            self.base = resolve_iri(toks[i + 1].text[1:-1], self.base) or self.base
+        elif tok.is_word("PREFIX") and i + 2 < len(toks) and toks[i + 2].kind == "iri":
+            self.prefixes[toks[i + 1].text.rstrip(":")] = resolve_iri(toks[i + 2].text[1:-1], self.base)
+
+    def resolve(self, tok: Token | None) -> str:
+        """An IRI token or prefixed name as the absolute IRI the engine uses; a variable as written;
+        "" for anything that is neither (or does not resolve)."""
+        if tok is None:
+            return ""
+        if tok.kind == "iri":
+            return resolve_iri(tok.text[1:-1], self.base)
+        if tok.kind == "pname":
+            prefix, _, local = tok.text.partition(":")
+            if not self.prefixes.get(prefix):
+                return ""
+            return resolve_iri(self.prefixes[prefix] + re.sub(r"\\(.)", r"\1", local), None)
+        return tok.text if tok.kind == "var" else ""
+
+
+def _target(toks: list[Token], i: int) -> Token | None:
+    """The token a SERVICE or LOAD at ``i`` names (after an optional SILENT)."""
+    following = [t for t in toks[i + 1:i + 3] if not t.is_word("SILENT")]
+    return following[0] if following else None
+
+
 @lru_cache(maxsize=1024)
-def analyse(text: str) -> SparqlFeatures:
-    """Read once per distinct text (the endpoint's checks and the store's dataset choice both ask)."""
+def _analyse(text: str, base: str | None) -> SparqlFeatures:
     toks = list(tokens(text))
-    prefixes, base = _prologue(toks)
-    resolve = lambda tok: _resolve(tok, prefixes, base)  # noqa: E731
-    from_graphs, from_named, services = [], [], []
+    scope = _Scope(base)
+    from_graphs: list[str] = []
+    from_named: list[str] = []
+    services: list[str] = []
+    loads: list[str] = []
     for i, tok in enumerate(toks):
-        following = toks[i + 1:i + 3]
-        if tok.is_word("FROM") and following:
-            named = following[0].is_word("NAMED")
-            target = following[1] if named and len(following) > 1 else following[0]
-            (from_named if named else from_graphs).append(resolve(target))
+        scope.declare(toks, i)
+        if tok.is_word("FROM") and i + 1 < len(toks):
+            named = toks[i + 1].is_word("NAMED")
+            target = toks[i + 2] if named and i + 2 < len(toks) else toks[i + 1]
+            (from_named if named else from_graphs).append(scope.resolve(target))
         elif tok.is_word("SERVICE"):
-            target = next((t for t in following if not t.is_word("SILENT")), None)
-            services.append(resolve(target) if target else "")
+            services.append(scope.resolve(_target(toks, i)))
+        elif tok.is_word("LOAD"):
+            loads.append(scope.resolve(_target(toks, i)))
     keywords = frozenset(t.text.upper() for t in toks if t.kind == "word")
     form = next((t.text.upper() for t in toks if t.is_word(*QUERY_FORMS)), None)
-    return SparqlFeatures(form, tuple(from_graphs), tuple(from_named), tuple(services), keywords, _nesting(toks))
+    return SparqlFeatures(form, tuple(from_graphs), tuple(from_named), tuple(services), tuple(loads), keywords,
+                          _nesting(toks), _deepening(toks), len(toks))
+
+
+CACHED_TEXT = 65536  # longer texts are read again rather than kept in the cache
+
+
+def analyse(text: str, base_iri: str | None = None) -> SparqlFeatures:
+    """Read once per distinct text and base (the checks and the store's dataset choice both ask)."""
+    return _analyse(text, base_iri) if len(text) <= CACHED_TEXT else _analyse.__wrapped__(text, base_iri)
 
 
 def _nesting(toks: list[Token]) -> int:
@@ -111,71 +203,86 @@ def _nesting(toks: list[Token]) -> int:
     return deepest
 
 
-def refuse_deep_nesting(text: str) -> SparqlFeatures:
-    """RefusedQuery for a text nested deeper than MAX_NESTING, before any parser sees it."""
-    features = analyse(text)
-    if features.nesting > MAX_NESTING:
-        raise RefusedQuery(f"the request nests brackets {features.nesting} deep; this endpoint reads at most "
-                           f"{MAX_NESTING} levels")
-    return features
+def _deepening(toks: list[Token]) -> int:
+    """Operators and group elements outside ground data (INSERT DATA / DELETE DATA blocks)."""
+    count, i = 0, 0
+    while i < len(toks):
+        tok = toks[i]
+        if tok.is_word("DATA") and i + 1 < len(toks) and toks[i + 1].is_punct("{"):
+            i = _after_group(toks, i + 1)
+            continue
+        if (tok.kind == "op" and tok.text != "^^") or tok.is_punct("{") or tok.is_word(*DEEPENING_WORDS):
+            count += 1
+        i += 1
+    return count
 
 
-def _prologue(toks: list[Token]) -> tuple[dict[str, str], str]:
-    prefixes: dict[str, str] = {}
-    base = ""
-    for i, tok in enumerate(toks):
-        if tok.is_word("BASE") and i + 1 < len(toks) and toks[i + 1].kind == "iri":
-            base = urljoin(base, toks[i + 1].text[1:-1])
-        elif tok.is_word("PREFIX") and i + 2 < len(toks) and toks[i + 2].kind == "iri":
-            prefixes[toks[i + 1].text.rstrip(":")] = urljoin(base, toks[i + 2].text[1:-1])
-    return prefixes, base
+def _after_group(toks: list[Token], opening: int) -> int:
+    """The index just after the brace that closes the one at ``opening`` (the end when none does)."""
+    closing = _matching(toks, opening)
+    return len(toks) if closing is None else closing + 1
 
 
-def _resolve(tok: Token, prefixes: dict[str, str], base: str) -> str:
-    """An IRI token or prefixed name as an absolute IRI; anything else (a variable) as written."""
-    if tok.kind == "iri":
-        return urljoin(base, tok.text[1:-1])
-    if tok.kind == "pname":
-        prefix, _, local = tok.text.partition(":")
-        return prefixes.get(prefix, prefix + ":") + re.sub(r"\\(.)", r"\1", local)
-    return tok.text
-
-
-def mentions(text: str, word: str) -> bool:
-    return re.search(rf"(?i)\b{word}\b", text) is not None
-
-
-def hides_keyword(text: str, word: str, update: bool = False) -> bool:
-    """Whether ``word`` is a keyword of a text the tokenizer read otherwise: renamed everywhere,
-    the text no longer parses. Parsed against an empty in-memory store, never the data."""
-    if not mentions(text, word):
-        return False
-    renamed = re.sub(rf"(?i)\b{word}\b", lambda m: m.group()[:-1] + "\u00B7", text)
-    return _syntax_error(renamed, update, SCRATCH_BASE) is not None
-
-
-def _syntax_error(text: str, update: bool, base_iri: str | None = None) -> str | None:
-    """The parser's message for a text that does not parse, else None. Parsing needs a store:
-    the text runs against an empty in-memory one (callers refuse LOAD and SERVICE first)."""
-    scratch = ox.Store()
-    try:
-        scratch.update(text, base_iri=base_iri) if update else scratch.query(text, base_iri=base_iri)
-    except SyntaxError as exc:
-        return str(exc)
+def _matching(toks: list[Token], opening: int) -> int | None:
+    """The index of the brace that closes the one at ``opening``; None when none does."""
+    depth = 0
+    for j in range(opening, len(toks)):
+        if toks[j].is_punct("{"):
+            depth += 1
+        elif toks[j].is_punct("}"):
+            depth -= 1
+            if depth == 0:
+                return j
     return None
 
 
-def check_update_syntax(text: str, base_iri: str | None = None) -> None:
-    """QuerySyntaxError when an update does not parse. Call :func:`refuse_unsafe_update` first."""
-    message = _syntax_error(text, update=True, base_iri=base_iri)
-    if message is not None:
-        raise QuerySyntaxError(f"malformed SPARQL Update: {message}")
+@dataclass(frozen=True)
+class Limits:
+    """How large a request the engine may see. The defaults keep pyoxigraph's recursive parser and
+    evaluator well inside a worker's stack (bench/RESULTS.md has the measured crash points)."""
+
+    max_nesting: int = 250
+    max_deepening: int = 1000
+    max_tokens: int = 1_000_000  # a 1 MiB request body holds about half that; the CLI reads files
+
+    def check(self, text: str, features: SparqlFeatures | None = None) -> SparqlFeatures:
+        features = features or analyse(text)
+        if features.nesting > self.max_nesting:
+            raise RefusedQuery(f"the request nests brackets {features.nesting} deep; this endpoint reads at most "
+                               f"{self.max_nesting} levels")
+        if features.deepening > self.max_deepening:
+            raise RefusedQuery(f"the request has {features.deepening} operators and group elements (UNION, "
+                               f"OPTIONAL, BIND, FILTER, +, ||, !, …); this endpoint reads at most "
+                               f"{self.max_deepening}: pass long lists of values with VALUES")
+        if features.tokens > self.max_tokens:
+            raise RefusedQuery(f"the request has {features.tokens} tokens; this endpoint reads at most {self.max_tokens}")
+        return features
+
+
+ENGINE_LIMITS = Limits()  # what the store itself refuses, whoever calls it
+
+
+def refuse_crashing(text: str) -> SparqlFeatures:
+    """RefusedQuery for a text that could crash the engine, before any parser sees it."""
+    return ENGINE_LIMITS.check(text)
+
+
+def _remove_dot_segments(path: str) -> str:
+    """The path as an HTTP client sends it: ``.`` and ``..`` (also percent-encoded) resolved."""
+    decoded = re.sub(r"(?i)%2e", ".", path)
+    if not decoded:
+        return ""
+    normal = posixpath.normpath(decoded)
+    normal = "/" + normal.lstrip("/") if decoded.startswith("/") else normal
+    return normal + "/" if decoded.endswith(("/", "/.", "/..")) and not normal.endswith("/") else normal
 
 
 @dataclass(frozen=True)
 class RemoteAccess:
     """What the endpoint may reach beyond its store: SERVICE endpoints, LOAD sources and FROM /
-    FROM NAMED graphs it does not hold. ``*`` allows any IRI; otherwise IRI prefixes."""
+    FROM NAMED graphs it does not hold. ``*`` allows any IRI; otherwise IRI prefixes, compared as
+    URLs: the same scheme, the same host and port (no user part unless the prefix has it) and a
+    path under the prefix's path, after dot segments are resolved."""
 
     prefixes: tuple[str, ...] = ()
 
@@ -199,74 +306,154 @@ class RemoteAccess:
         return bool(self.prefixes)
 
     def allows(self, iri: str) -> bool:
-        return self.everything or any(iri.startswith(p) for p in self.prefixes)
+        if self.everything:
+            return True
+        if not iri or iri.startswith(("?", "$")):
+            return False
+        return any(_under(iri, prefix) for prefix in self.prefixes)
+
+
+def _under(iri: str, prefix: str) -> bool:
+    try:
+        target, allowed = urlsplit(iri), urlsplit(prefix)
+    except ValueError:
+        return False
+    if not allowed.netloc:  # urn:, file: and other IRIs without an authority: as text
+        return not target.netloc and iri.startswith(prefix) and ".." not in unquote(iri[len(prefix):])
+    return (target.scheme.lower() == allowed.scheme.lower() and target.netloc.lower() == allowed.netloc.lower()
+            and _remove_dot_segments(target.path).startswith(_remove_dot_segments(allowed.path))
+            and (target.query.startswith(allowed.query) if allowed.query else True))
 
 
 NO_REMOTE = RemoteAccess()
 
 
-def refuse_unsafe(text: str, graphs: Iterable[str], *, remote: RemoteAccess = NO_REMOTE,
-                  dataset_given: bool) -> SparqlFeatures:
-    """The query's features, or RefusedQuery for SERVICE calls and FROM / FROM NAMED of graphs
-    that are not in the store, unless the allow-list (``remote``) names them. A protocol dataset
-    (``default-graph-uri`` / ``named-graph-uri``) replaces FROM clauses, so they are not checked then."""
-    features = refuse_deep_nesting(text)
-    _refuse_services(text, features, remote, update=False)
-    unknown = sorted(g for g in set(features.from_graphs + features.from_named) - set(graphs) if not remote.allows(g))
-    if unknown and not dataset_given:
-        raise RefusedQuery(f"FROM / FROM NAMED may only name graphs in this store or allowed by EXOOWL_ALLOW_REMOTE; "
-                           f"not {', '.join(unknown)} (graphs: {', '.join(sorted(graphs)) or 'none'})")
-    return features
+@dataclass(frozen=True)
+class Policy:
+    """The rules a query or update passes before the engine sees it: the allow-list for SERVICE,
+    LOAD and FROM, the limits, the USING / WITH rule, and the parser's confirmation. Made once per
+    settings (``Settings.safety``) and used by the CLI, the Python API and the server alike."""
 
+    remote: RemoteAccess = NO_REMOTE
+    limits: Limits = Limits()
 
-def _refuse_services(text: str, features: SparqlFeatures, remote: RemoteAccess, update: bool) -> None:
-    """RefusedQuery for a SERVICE the allow-list does not name (a variable endpoint needs ``*``)."""
-    denied = [s for s in features.services if not remote.allows(s) or s.startswith(("?", "$"))]
-    if remote.everything:
-        return
-    if denied:
-        raise RefusedQuery(f"SERVICE clauses are not allowed on this endpoint (the request calls "
-                           f"{', '.join(denied)}): it makes no outbound requests but to the IRIs that "
-                           "EXOOWL_ALLOW_REMOTE names")
-    if not features.services and hides_keyword(text, "SERVICE", update=update):
-        raise RefusedQuery("the request does not parse, or uses SERVICE where this endpoint cannot read it: "
-                           "refused (SERVICE clauses are not allowed here)")
-
-
-def refuse_unsafe_update(text: str, *, remote: RemoteAccess = NO_REMOTE) -> SparqlFeatures:
-    """An update's features, or RefusedQuery when it would LOAD a document or call a SERVICE that
-    the allow-list (``remote``) does not name."""
-    features = refuse_deep_nesting(text)
-    _refuse_services(text, features, remote, update=True)
-    if remote.everything:
+    def query(self, text: str, graphs: Callable[[], Iterable[str]] = list, *, dataset_given: bool = False,
+              base_iri: str | None = None) -> SparqlFeatures:
+        """The query's features, or RefusedQuery (SERVICE or FROM the allow-list does not name, a
+        request over the limits) or QuerySyntaxError. ``graphs`` lists the store's graphs (asked
+        only when the query has FROM). A protocol dataset (``default-graph-uri`` /
+        ``named-graph-uri``) replaces FROM clauses, so they are not checked then."""
+        features = self.limits.check(text, analyse(text, base_iri))
+        self._refuse_services(features)
+        if features.declares_dataset and not dataset_given:
+            held = set(graphs())
+            unknown = sorted(g for g in set(features.from_graphs + features.from_named) - held
+                             if not self.remote.allows(g))
+            if unknown:
+                raise RefusedQuery("FROM / FROM NAMED may only name graphs in this store or allowed by "
+                                   f"EXOOWL_ALLOW_REMOTE; not {', '.join(u or '(an IRI that does not resolve)' for u in unknown)}")
+        confirm(text, base_iri, update=False)
         return features
-    sources = load_sources(text)
-    denied = [source for source in sources if not remote.allows(source)]
-    if denied or (not sources and hides_keyword(text, "LOAD", update=True)):
-        raise RefusedQuery(f"LOAD is not allowed on this endpoint ({', '.join(denied) or 'a LOAD it cannot read'}): "
-                           "it fetches no documents but from the IRIs that EXOOWL_ALLOW_REMOTE names")
-    return features
+
+    def update(self, text: str, *, base_iri: str | None = None) -> SparqlFeatures:
+        """The update's features, or RefusedQuery (a LOAD or SERVICE the allow-list does not name,
+        a request over the limits) or QuerySyntaxError. The update is not run."""
+        features = self.limits.check(text, analyse(text, base_iri))
+        self._refuse_services(features)
+        denied = [source for source in features.loads if not self.remote.allows(source)]
+        if denied:
+            raise RefusedQuery(f"LOAD is not allowed on this endpoint ({', '.join(d or '(an IRI that does not resolve)' for d in denied)}): "
+                               "it fetches no documents but from the IRIs that EXOOWL_ALLOW_REMOTE names")
+        confirm(text, base_iri, update=True)
+        return features
+
+    def _refuse_services(self, features: SparqlFeatures) -> None:
+        """RefusedQuery for a SERVICE the allow-list does not name (a variable endpoint needs ``*``)."""
+        denied = [s for s in features.services if not self.remote.allows(s)]
+        if denied:
+            raise RefusedQuery(f"SERVICE clauses are not allowed on this endpoint (the request calls "
+                               f"{', '.join(d or '(an IRI that does not resolve)' for d in denied)}): it makes no "
+                               "outbound requests but to the IRIs that EXOOWL_ALLOW_REMOTE names")
 
 
-def load_sources(text: str) -> list[str]:
-    """The IRIs an update's LOAD operations would fetch."""
+def confirm(text: str, base_iri: str | None, *, update: bool) -> None:
+    """QuerySyntaxError when the text does not parse, or when a SERVICE (or LOAD) is where the
+    tokenizer did not read one: pyoxigraph parses a copy in which every other ``service`` /
+    ``load`` is renamed and nothing can reach outside (see the module's text). Never runs the
+    request itself."""
+    copy, inserted_at = confirmation_copy(text, update)
+    scratch = ox.Store()
+    try:
+        scratch.update(copy, base_iri=base_iri) if update else scratch.query(copy, base_iri=base_iri)
+    except SyntaxError as exc:
+        what = "SPARQL Update" if update else "SPARQL"
+        raise QuerySyntaxError(f"malformed {what}: {_shift(str(exc), text, inserted_at)}") from None
+    except (OSError, RuntimeError, ValueError):
+        pass  # it parsed: the update's PARSE_ONLY prefix fails by design, a query may fail on no data
+    finally:
+        del scratch
+
+
+def confirmation_copy(text: str, update: bool) -> tuple[str, int | None]:
+    """The text pyoxigraph parses to confirm the tokenizer's reading, and where (for an update)
+    the parse-only operations were put: after the prologue. Same length and lines as ``text`` but
+    for that insertion, so the parser's line and column still point into the request."""
     toks = list(tokens(text))
-    prefixes, base = _prologue(toks)
-    sources = []
+    keyword_spans: dict[int, int] = {}
     for i, tok in enumerate(toks):
-        if tok.is_word("LOAD"):
-            target = next((t for t in toks[i + 1:i + 3] if not t.is_word("SILENT")), None)
-            sources.append(_resolve(target, prefixes, base) if target else "")
-    return sources
+        if tok.is_word(*CONFIRMED_WORDS["update" if update else "query"]):
+            end = toks[i + 1].offset + len(toks[i + 1].text) if i + 1 < len(toks) and toks[i + 1].is_word("SILENT") \
+                else tok.offset + len(tok.text)
+            keyword_spans[tok.offset] = end
+    chars = list(text)
+    for word in CONFIRMED_WORDS["update" if update else "query"]:
+        for found in re.finditer(word, text, re.IGNORECASE):
+            if found.start() not in keyword_spans:
+                chars[found.end() - 1] = "\u00B7"  # a name character: strings, IRIs and names stay valid
+    if not update:
+        for start, end in keyword_spans.items():  # SERVICE [SILENT] x { } is read as GRAPH x { }
+            chars[start:end] = list("GRAPH".ljust(end - start))
+        return "".join(chars), None
+    at = _prologue_end(toks, len(text))
+    return "".join(chars[:at]) + PARSE_ONLY + "".join(chars[at:]), at
 
 
-def with_using(text: str, default_graphs: Iterable[str], named_graphs: Iterable[str]) -> str:
+def _prologue_end(toks: list[Token], length: int) -> int:
+    """The offset just after the leading BASE / PREFIX declarations."""
+    i = 0
+    while i < len(toks):
+        if toks[i].is_word("BASE") and i + 1 < len(toks):
+            i += 2
+        elif toks[i].is_word("PREFIX") and i + 2 < len(toks):
+            i += 3
+        else:
+            return toks[i].offset
+    return length
+
+
+def _shift(message: str, text: str, inserted_at: int | None) -> str:
+    """The parser's ``error at LINE:COLUMN`` for the request, not for the copy with the insertion."""
+    if inserted_at is None:
+        return message
+    line = text.count("\n", 0, inserted_at) + 1
+    column = inserted_at - (text.rfind("\n", 0, inserted_at) + 1) + 1
+
+    def back(found: re.Match[str]) -> str:
+        at_line, at_column = int(found.group(1)), int(found.group(2))
+        if at_line == line and at_column > column:
+            at_column = max(column, at_column - len(PARSE_ONLY))
+        return f"error at {at_line}:{at_column}"
+    return re.sub(r"error at (\d+):(\d+)", back, message, count=1)
+
+
+def with_using(text: str, default_graphs: Iterable[ox.NamedNode], named_graphs: Iterable[ox.NamedNode]) -> str:
     """The update with the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` written as
     USING / USING NAMED clauses of every operation that has a WHERE (SPARQL 1.1 Protocol §2.2.3).
+    The graphs are RDF terms (see :func:`named_node`), written by pyoxigraph, never raw text.
 
     pyoxigraph takes no dataset for updates, so the clauses go into the text. ``DELETE WHERE { P }``
     cannot carry USING; it is the same as ``DELETE { P } WHERE { P }``, which can."""
-    clause = "".join([f"USING <{g}> " for g in default_graphs] + [f"USING NAMED <{g}> " for g in named_graphs])
+    clause = "".join([f"USING {g} " for g in default_graphs] + [f"USING NAMED {g} " for g in named_graphs])
     if not clause:
         return text
     toks = list(tokens(text))
@@ -289,10 +476,17 @@ def with_using(text: str, default_graphs: Iterable[str], named_graphs: Iterable[
 
 def _closing_brace(toks: list[Token], opening: int) -> int:
     """The text offset just after the brace closing the group that opens at ``toks[opening]``."""
-    depth = 0
-    for tok in toks[opening:]:
-        if tok.kind == "other" and tok.text in "{}":
-            depth += 1 if tok.text == "{" else -1
-            if depth == 0:
-                return tok.offset + 1
-    raise QuerySyntaxError("malformed SPARQL Update: a '{' is never closed")
+    closing = _matching(toks, opening)
+    if closing is None:
+        raise QuerySyntaxError("malformed SPARQL Update: a '{' is never closed")
+    return toks[closing].offset + 1
+
+
+def where_group(text: str) -> int:
+    """The offset just inside the query's first top-level ``WHERE {`` (named queries bind their
+    parameters there); UsageError when there is none."""
+    toks = list(tokens(text))
+    for i, tok in enumerate(toks[:-1]):
+        if tok.is_word("WHERE") and toks[i + 1].is_punct("{"):
+            return toks[i + 1].offset + 1
+    raise UsageError("a query with parameters needs an explicit WHERE { … } group")

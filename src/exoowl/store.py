@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from .errors import QuerySyntaxError, StoreBusy, StoreError, UsageError
-from .sparql_safety import analyse, refuse_deep_nesting
+from .sparql_safety import analyse, refuse_crashing
 
 MANIFEST = "build.json"
 DATABASE = "oxigraph"
@@ -209,7 +209,7 @@ class Store:
         FROM NAMED (as the SPARQL 1.1 Protocol's ``default-graph-uri`` / ``named-graph-uri`` do).
         Neither given: the default graph is the union of all named graphs, unless the query
         declares its dataset with FROM / FROM NAMED. ``base_iri`` resolves relative IRIs."""
-        refuse_deep_nesting(sparql)
+        refuse_crashing(sparql)
         try:
             return self.db.query(sparql, base_iri=base_iri, **_dataset_options(sparql, default_graphs, named_graphs))
         except SyntaxError as exc:
@@ -225,7 +225,11 @@ class Store:
         options: dict[str, Any] = {"format": EXPORT_FORMATS[fmt]}
         if graph_iri is not None:
             options["from_graph"] = ox.NamedNode(graph_iri)
-        self.db.dump(target, **options)
+        try:
+            self.db.dump(target, **options)
+        except OSError as exc:
+            raise UsageError(f"cannot write the export to {output if isinstance(output, Path) else 'the output'}: "
+                             f"{exc}") from None
 
     def flush(self) -> None:
         self.db.flush()

@@ -28,7 +28,7 @@ from .errors import (InputError, NotFound, QuerySyntaxError, StoreError, Unsuppo
                      UsageError, ValidationFailed)
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, is_import_graph
 from .rdfio import parse_file, to_rdflib
-from .sparql_safety import refuse_deep_nesting
+from .sparql_safety import Policy, refuse_crashing
 from .store import DATABASE, SHAPES, Store, StoreLocation
 from .validate import Report, load_shapes, validate_graph
 
@@ -69,6 +69,9 @@ def parse_graph_payload(data: bytes, media_type: str, base_iri: str | None) -> l
     if fmt is None:
         raise UnsupportedMediaType(f"send a graph as Turtle, N-Triples, RDF/XML, N3 or JSON-LD; got "
                                    f"{media_type or 'no Content-Type'}")
+    if fmt == ox.RdfFormat.RDF_XML and b"<!ENTITY" in data.replace(b"\x00", b""):
+        raise InputError("RDF/XML with entity declarations (<!ENTITY …>) is not read: expanding them can take "
+                         "minutes and gigabytes (the 'billion laughs'); send the triples without a DTD")
     try:
         quads = list(ox.parse(data, format=fmt, base_iri=base_iri))
     except SyntaxError as exc:
@@ -86,18 +89,21 @@ class Writer:
         """The writer of the configured store: superseded builds stay twice the query timeout (for
         the queries still reading them); a store built before builds kept shapes uses the project's."""
         return cls(StoreLocation(settings.store_path), lock_timeout=lock_timeout, grace=settings.query_timeout * 2,
-                   fallback_shapes=settings.shapes_dir)
+                   fallback_shapes=settings.shapes_dir, policy=settings.safety)
 
     def __init__(self, location: StoreLocation, lock_timeout: float = 30.0, grace: float = 60.0,
-                 fallback_shapes: Path | None = None) -> None:
+                 fallback_shapes: Path | None = None, policy: Policy = Policy()) -> None:
         self.location = location
+        self.policy = policy  # what an update must pass before it runs (the allow-list, the limits)
         self.fallback_shapes = fallback_shapes  # for stores built before builds kept their shapes
         self.lock_timeout = lock_timeout
         self.grace = grace  # superseded builds stay this long for queries still reading them
 
     # operations -------------------------------------------------------------
     def update(self, sparql: str, base_iri: str | None = None) -> WriteReport:
-        """Run a SPARQL Update (checked for safety and dataset conflicts by the caller)."""
+        """Run a SPARQL Update, the exact text the policy checked (RefusedQuery, QuerySyntaxError
+        before the write lock is taken); the protocol's dataset is already in it (``with_using``)."""
+        self.policy.update(sparql, base_iri=base_iri)
         return self._write(lambda store: run_update(store, sparql, base_iri))
 
     def put_graph(self, iri: str | None, triples: list[ox.Triple]) -> WriteReport:
@@ -195,7 +201,7 @@ def _checkpoint(current: Path, build: Path, fallback_shapes: Path | None) -> Non
 
 def run_update(store: Store, sparql: str, base_iri: str | None) -> None:
     """One transaction; the parser's and the engine's refusals become typed errors."""
-    refuse_deep_nesting(sparql)
+    refuse_crashing(sparql)
     try:
         store.db.update(sparql, base_iri=base_iri)
     except SyntaxError as exc:
