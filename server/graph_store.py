@@ -1,12 +1,14 @@
 """``/store``: the SPARQL 1.1 Graph Store HTTP Protocol.
 
 A graph is named indirectly (``/store?graph=IRI``, ``/store?default``) or directly: the URL
-``/store/any/path`` is the graph whose IRI is that URL. GET and HEAD read the committed store;
+``/store/any/path`` is the graph ``{public base}store/any/path`` (the public base is
+EXOOWL_PUBLIC_URL, or the server's configured address: never the request's Host header). GET and HEAD read the committed store;
 PUT (replace), POST (add; to ``/store`` itself: a new graph, 201 with its Location) and DELETE
 write through the same gated, atomic writer as SPARQL Update, with the same bearer token."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
@@ -39,7 +41,7 @@ def graph_store(_: str | None = None) -> Response:
     if request.method == "DELETE":
         return written(writer().delete_graph(target))
     if target is NEW_GRAPH:
-        target = f"{request.base_url.rstrip('/')}/{uuid.uuid4()}"
+        target = f"{settings().public_base}store/{uuid.uuid4()}"
         report = writer().post_graph(target, _payload(target))
         response = written(report, 201)
         response.headers["Location"] = target
@@ -56,7 +58,8 @@ def _target() -> str | None | object:
     if request.view_args and "_" in request.view_args:
         if "graph" in request.args or "default" in request.args:
             raise UsageError("a graph named by its own URL takes no ?graph= or ?default")
-        return request.base_url
+        path = quote(request.path.lstrip("/"), safe="/:@!$&'()*+,;=-._~%")
+        return named_node(settings().public_base + path, "the graph's URL").value
     if "graph" in request.args and "default" in request.args:
         raise UsageError("name one graph: ?graph=IRI or ?default, not both")
     if "default" in request.args:
@@ -81,7 +84,7 @@ def _get(target: str | None) -> Response:
 
 def _payload(target: str | None) -> list[ox.Triple]:
     """The request's triples: one RDF body, or every part of a multipart/form-data POST."""
-    base = target or request.base_url
+    base = target or settings().public_base + "store"
     if request.mimetype == "multipart/form-data":
         if not request.files:
             raise UsageError("the multipart/form-data request has no file parts")

@@ -57,7 +57,7 @@ def run_update(operation: Operation) -> WriteReport:
     if operation.dataset_given and analyse(operation.text).uses("USING", "WITH"):
         raise UsageError("using-graph-uri / using-named-graph-uri may not be combined with USING or WITH "
                          "in the update (SPARQL 1.1 Protocol §2.2.3)")
-    return writer().update(with_using(operation.text, default, named), base_iri=request.base_url)
+    return writer().update(with_using(operation.text, default, named), base_iri=settings().public_base + "sparql")
 
 
 def writer() -> Writer:

@@ -52,9 +52,8 @@ class StoreHandle:
 
     def _carry_import_statistics(self) -> None:
         """A new build keeps the counts of imported graphs that no import replaced since (counting
-        millions of imported triples again after every write would take seconds). Writes through
-        the endpoint into an imported graph are not seen here: its counts then lag until the next
-        import or restart."""
+        millions of imported triples again after every write would take seconds). Writes cannot
+        change an imported graph (it is read-only), so its counts hold until the next import."""
         assert self.path is not None
         imports = (StoreLocation(self.path).manifest() or {}).get("imports", {})
         self._known = {s.graph: s for s in self._statistics or []

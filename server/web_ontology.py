@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
+from exoowl.errors import Unavailable
 from exoowl.namespaces import GRAPH_INFERRED
 
 from .web_queries import Term, display, href, select
@@ -26,7 +27,12 @@ def _ontpub_html(release: Path) -> str:
         from pylode import OntPub
     finally:
         root.handlers[:], root.level = handlers, level
-    return OntPub(ontology=str(release)).make_html()
+    try:
+        return OntPub(ontology=str(release)).make_html()
+    except Exception as exc:  # pyLODE's own errors, and rdflib's on a release it cannot read
+        logging.getLogger(__name__).warning("pyLODE could not document %s: %s", release, exc)
+        raise Unavailable(f"the ontology's documentation cannot be made ({type(exc).__name__}: {exc}); "
+                          "the release itself is at /ontology/exoowl.owl") from None
 
 
 def release_key(release: Path) -> str:

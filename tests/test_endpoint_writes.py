@@ -99,8 +99,21 @@ def test_graph_store_post_to_the_store_creates_a_graph_and_says_where(client) ->
     response = client.post("/store", data=f"<{EX}a> <{EX}b> <{EX}c> .", headers={**AUTH, **TURTLE})
     assert response.status_code == 201
     location = response.headers["Location"]
-    assert location.startswith("http://localhost/store/")
-    assert client.get(location.removeprefix("http://localhost")).status_code == 200
+    assert location.startswith("http://127.0.0.1:8000/store/")  # the configured address, not the Host header
+    assert client.get(location.removeprefix("http://127.0.0.1:8000")).status_code == 200
+
+
+def test_graph_iris_never_follow_the_host_header(client, built_mini: Settings) -> None:
+    """A client's Host header does not name graphs; EXOOWL_PUBLIC_URL does, when set."""
+    response = client.post("/store", data=f"<{EX}a> <{EX}b> <{EX}c> .",
+                           headers={**AUTH, **TURTLE, "Host": "evil.example"})
+    assert response.headers["Location"].startswith("http://127.0.0.1:8000/store/")
+    direct = client.put("/store/lab/one", data=f"<{EX}a> <{EX}b> <{EX}c> .", headers={**AUTH, **TURTLE, "Host": "evil.example"})
+    assert direct.status_code == 201
+    assert client.get("/store", query_string={"graph": "http://127.0.0.1:8000/store/lab/one"}).status_code == 200
+    public = create_app(replace(built_mini, update_token=TOKEN, public_url="https://exoowl.example.org")).test_client()
+    response = public.post("/store", data=f"<{EX}a> <{EX}b> <{EX}c> .", headers={**AUTH, **TURTLE, "Host": "evil.example"})
+    assert response.headers["Location"].startswith("https://exoowl.example.org/store/")
 
 
 @pytest.mark.parametrize("method, url, data, headers, status", [
@@ -127,7 +140,7 @@ def test_graph_store_writes_pass_the_shacl_gate_too(client) -> None:
 
 def test_statistics_of_imported_graphs_carry_over_writes_and_follow_imports(built_mini: Settings, tmp_path) -> None:
     """Imported graphs are counted when imported, not again after every write (seconds at
-    millions of triples); a write into one is seen at its next import."""
+    millions of triples); a new import is counted anew (writes cannot change imported graphs)."""
     from exoowl.importers import import_file
     from exoowl.service import GraphStatistics
     from exoowl_server.state import StoreHandle
@@ -141,7 +154,7 @@ def test_statistics_of_imported_graphs_carry_over_writes_and_follow_imports(buil
     counted = {s.graph: s for s in handle.statistics()}
     app = create_app(replace(built_mini, update_token=TOKEN))
     client = app.test_client()
-    update = f"INSERT DATA {{ GRAPH <{graph}> {{ <{EX}x> <{EX}y> 1 }} GRAPH <{EX}new> {{ <{EX}x> <{EX}y> 2 }} }}"
+    update = f"INSERT DATA {{ GRAPH <{EX}new> {{ <{EX}x> <{EX}y> 2 }} }}"
     assert client.post("/sparql", data=update, headers={**AUTH, **UPDATE}).status_code == 200
     after = {s.graph: s for s in handle.statistics()}
     assert after[graph] == counted[graph]  # carried over, not counted again
@@ -149,3 +162,42 @@ def test_statistics_of_imported_graphs_carry_over_writes_and_follow_imports(buil
     source.write_text(rows + "2\tprotein\t7082\tTJP1\tHuman\t1\tMS\n")
     import_file(location, "exocarta", source)  # a new import is counted anew
     assert {s.graph: s for s in handle.statistics()}[graph].triples > counted[graph].triples
+
+
+ONTOLOGY, INFERRED = "https://w3id.org/exoowl/graph/ontology", "https://w3id.org/exoowl/graph/inferred"
+IMPORTED = "https://w3id.org/exoowl/graph/import/vesiclepedia/mirna"
+
+
+@pytest.mark.parametrize("update", [
+    f"INSERT DATA {{ GRAPH <{ONTOLOGY}> {{ <{EX}a> <{EX}b> 1 }} }}",
+    f"DELETE WHERE {{ GRAPH <{INFERRED}> {{ ?s ?p ?o }} }}",
+    f"WITH <{ONTOLOGY}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
+    f"DROP GRAPH <{IMPORTED}>",
+    f"CLEAR GRAPH <{ONTOLOGY}>",
+    f"MOVE <{ONTOLOGY}> TO <{EX}copy>",
+    f"COPY <{EX}mine> TO <{INFERRED}>",
+    "INSERT { GRAPH ?g { ?s ?p 1 } } WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "CLEAR ALL",
+    "DROP NAMED",
+])
+def test_built_and_imported_graphs_are_read_only_through_the_endpoint(client, update: str) -> None:
+    """A token holder cannot skip the SHACL gate by writing into graphs it does not validate."""
+    before = committed(client)
+    response = client.post("/sparql", data={"update": update}, headers=AUTH)
+    assert response.status_code == 403 and "read-only" in response.json["detail"], response.json
+    assert committed(client) == before
+
+
+@pytest.mark.parametrize("method", ["put", "post", "delete"])
+@pytest.mark.parametrize("graph", [ONTOLOGY, INFERRED, IMPORTED])
+def test_graph_store_writes_to_read_only_graphs_are_403(client, method: str, graph: str) -> None:
+    before = committed(client)
+    response = getattr(client, method)("/store", query_string={"graph": graph}, data=f"<{EX}a> <{EX}b> 1 .",
+                                       headers={**AUTH, **TURTLE})
+    assert response.status_code == 403 and committed(client) == before
+
+
+def test_writes_to_own_graphs_and_reads_of_built_ones_still_work(client) -> None:
+    update = f"INSERT {{ GRAPH <{EX}mine> {{ ?c <{EX}seen> true }} }} WHERE {{ GRAPH <{ONTOLOGY}> {{ ?c a ?t }} }}"
+    response = client.post("/sparql", data={"update": update}, headers=AUTH)
+    assert response.status_code == 200, response.json

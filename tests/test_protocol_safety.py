@@ -9,7 +9,7 @@ import pytest
 
 from exoowl.errors import QuerySyntaxError, RefusedQuery, UsageError
 from exoowl.sparql_safety import (ENGINE_LIMITS, Limits, Policy, RemoteAccess, analyse, confirmation_copy,
-                                  named_node, refuse_crashing, with_using)
+                                  named_node, refuse_crashing, update_targets, with_using)
 
 GRAPHS = ["http://example.org/g1"]
 
@@ -262,3 +262,24 @@ def test_using_graphs_are_terms_so_they_cannot_add_operations(http_listener) -> 
     assert with_using("INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }", [ox.NamedNode("urn:g")], []) == \
         "INSERT { ?s ?p 1 } USING <urn:g> WHERE { ?s ?p ?o }"
     assert http_listener.hits == []
+
+
+@pytest.mark.parametrize("update, graphs, unnamed", [
+    ("INSERT DATA { <urn:s> <urn:p> 1 }", {""}, False),
+    ("INSERT DATA { GRAPH <urn:g> { <urn:s> <urn:p> 1 } }", {"urn:g"}, False),
+    ("PREFIX g: <urn:graph:> DELETE DATA { GRAPH g:a { <urn:s> <urn:p> 1 } <urn:s> <urn:p> 2 }", {"urn:graph:a", ""}, False),
+    ("WITH <urn:w> DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { GRAPH <urn:read> { ?s ?p ?o } }", {"urn:w"}, False),
+    ("INSERT { GRAPH ?g { ?s ?p 1 } } WHERE { GRAPH ?g { ?s ?p ?o } }", set(), True),
+    ("DELETE WHERE { GRAPH <urn:d> { ?s ?p ?o } }", {"urn:d"}, False),
+    ("CLEAR ALL", {""}, True),
+    ("DROP SILENT NAMED", set(), True),
+    ("DROP GRAPH <urn:x> ; CLEAR DEFAULT", {"urn:x", ""}, False),
+    ("LOAD <http://a/x.ttl> INTO GRAPH <urn:l> ; LOAD <http://a/y.ttl>", {"urn:l", ""}, False),
+    ("MOVE <urn:a> TO GRAPH <urn:b>", {"urn:a", "urn:b"}, False),
+    ("COPY DEFAULT TO <urn:c> ; ADD SILENT <urn:e> TO DEFAULT", {"urn:c", ""}, False),
+    ("CREATE GRAPH <urn:new>", {"urn:new"}, False),
+])
+def test_update_targets_are_the_graphs_it_writes(update: str, graphs: set, unnamed: bool) -> None:
+    policy("http://a/").update(update)  # they are updates the policy lets through
+    targets = update_targets(update)
+    assert (set(targets.graphs), targets.unnamed) == (graphs, unnamed)

@@ -74,13 +74,15 @@ def free_port() -> int:
 
 
 def start_server(settings: Settings, *args: str, token: str | None = None,
-                 logs: bool = False) -> tuple[subprocess.Popen, str]:
+                 logs: bool | Path = False) -> tuple[subprocess.Popen, str]:
     """``exoowl serve`` on an ephemeral port (writes enabled when ``token`` is given; ``logs`` keeps
-    its access log on stdout for the test to read)."""
+    its access log on stdout for the test to read, or, a path, writes its whole log there: a pipe
+    nobody reads would stop the server once full)."""
     port = free_port()
+    log_file = logs.open("wb") if isinstance(logs, Path) else None
     server = subprocess.Popen([str(Path(sys.executable).with_name("exoowl")), "serve", "--port", str(port), *args],
-                              env=exoowl_env(settings, token), stderr=subprocess.PIPE,
-                              stdout=subprocess.PIPE if logs else subprocess.DEVNULL)
+                              env=exoowl_env(settings, token), stderr=log_file or subprocess.PIPE,
+                              stdout=log_file or (subprocess.PIPE if logs else subprocess.DEVNULL))
     url = f"http://127.0.0.1:{port}/sparql"
     deadline = time.monotonic() + 90
     while True:
@@ -89,7 +91,7 @@ def start_server(settings: Settings, *args: str, token: str | None = None,
             return server, url
         except requests.ConnectionError:
             if server.poll() is not None:
-                raise AssertionError(server.stderr.read().decode())
+                raise AssertionError(logs.read_text() if isinstance(logs, Path) else server.stderr.read().decode())
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.3)
 
@@ -206,11 +208,16 @@ def test_the_update_token_never_reaches_the_logs_and_a_short_one_stops_the_serve
                           timeout=30)
         requests.post(url, data="CLEAR XYZ", headers={"Authorization": f"Bearer {WRITE_TOKEN}",
                                                       "Content-Type": "application/sparql-update"}, timeout=30)
+        # a client that puts a token in the URL: it is not taken, and not logged either
+        requests.get(url, params={"query": "ASK {}", "access_token": WRITE_TOKEN}, timeout=30)
+        requests.get(url, params={"query": "ASK {}", "token": "another-secret-value"}, timeout=30)
+        requests.get(url + f"?query=ASK%20%7B%7D&x={WRITE_TOKEN}", timeout=30)
     finally:
         server.terminate()
         out, err = server.communicate(timeout=30)
     logs = (out + err).decode(errors="replace")
-    assert "POST /sparql" in logs and WRITE_TOKEN not in logs
+    assert "POST /sparql" in logs and WRITE_TOKEN not in logs and "another-secret-value" not in logs
+    assert logs.count("[redacted]") >= 3
     short = subprocess.run([str(Path(sys.executable).with_name("exoowl")), "serve", "--no-build", "--port", str(free_port())],
                            env=exoowl_env(built_mini, "fifteen-chars!!"), capture_output=True, text=True, timeout=60)
     assert short.returncode == 2 and "at least 16 characters" in short.stderr and "fifteen" not in short.stderr

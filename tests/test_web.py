@@ -166,3 +166,13 @@ def test_a_page_lists_the_first_2000_referrers_and_says_how_many_there_are(tmp_p
     page = client.get("/id/gene/1", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "The first 2000 of 2,500 statements that refer to it" in page
     assert page.count('href="/id/obs/') == 2000
+
+
+def test_an_ontology_pylode_cannot_document_is_a_503_problem_not_a_crash(tmp_path) -> None:
+    from exoowl.errors import Unavailable
+    from exoowl_server.web_ontology import _ontpub_html
+
+    untitled = tmp_path / "untitled.ttl"
+    untitled.write_text("<http://example.org/o> a <http://www.w3.org/2002/07/owl#Ontology> .\n", encoding="utf-8")
+    with pytest.raises(Unavailable, match="documentation cannot be made"):
+        _ontpub_html(untitled)

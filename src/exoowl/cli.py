@@ -272,7 +272,8 @@ def serve(store: str | None, host: str | None, port: int | None, query_timeout: 
     if build_first:
         run_build(settings, progress=_progress, only_if_stale=True)
     os.environ.update({"EXOOWL_STORE": str(settings.remote_store or settings.store_path), "EXOOWL_ROOT": str(settings.root),
-                       "EXOOWL_QUERY_TIMEOUT": str(settings.query_timeout)})
+                       "EXOOWL_QUERY_TIMEOUT": str(settings.query_timeout), "EXOOWL_HOST": settings.host,
+                       "EXOOWL_PORT": str(settings.port)})
     access = ("writes enabled for requests with the bearer token (SPARQL Update at /sparql, Graph Store at /store)"
               if settings.update_token else "read-only: set EXOOWL_UPDATE_TOKEN to enable writes")
     if settings.remote_store:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import UsageError
-from .sparql_safety import Limits, Policy, RemoteAccess
+from .sparql_safety import Limits, Policy, RemoteAccess, named_node
 
 
 def _default_root() -> Path:
@@ -42,6 +42,11 @@ class Settings:
         "env": "EXOOWL_ALLOW_REMOTE", "flag": False,
         "help": "allow-list of what the endpoint may reach: SERVICE endpoints, LOAD sources and FROM graphs not in "
                 "the store; space-separated IRI prefixes, `*` for any; empty: none"})
+    public_url: str | None = field(default=None, metadata={
+        "env": "EXOOWL_PUBLIC_URL", "flag": False,
+        "help": "the server's public URL (e.g. `https://exoowl.example.org/`): graphs made by Graph Store writes "
+                "are named under it, and relative IRIs in updates resolve against it; unset: "
+                "`http://HOST:PORT/` of the settings, never a request's Host header"})
     max_request_bytes: int = field(default=1048576, metadata={
         "env": "EXOOWL_MAX_REQUEST_BYTES", "flag": False,
         "help": "largest request body the server reads (1 MiB); larger ones get 413"})
@@ -59,6 +64,14 @@ class Settings:
     def safety(self) -> Policy:
         """The rules every query and update passes (CLI, Python API and server alike), made once."""
         return Policy(self.remote_access, Limits())
+
+    @property
+    def public_base(self) -> str:
+        """Where the server's own IRIs live (graphs it names, the base of updates), ending in '/'."""
+        if self.public_url:
+            return self.public_url.rstrip("/") + "/"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
 
     @property
     def remote_store(self) -> str | None:
@@ -155,6 +168,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         raise UsageError(f"max request bytes must be positive, got {settings.max_request_bytes}")
     if settings.max_result_bytes <= 0:
         raise UsageError(f"max result bytes must be positive, got {settings.max_result_bytes}")
+    if settings.public_url is not None:
+        named_node(settings.public_url, "EXOOWL_PUBLIC_URL")
     if settings.update_token is not None and len(settings.update_token) < MIN_TOKEN_LENGTH:
         raise UsageError(f"EXOOWL_UPDATE_TOKEN must be at least {MIN_TOKEN_LENGTH} characters "
                          f"(it has {len(settings.update_token)}); e.g. `python -c 'import secrets; "

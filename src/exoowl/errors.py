@@ -104,6 +104,14 @@ class StoreError(ExoowlError):
     title = "Store unavailable"
 
 
+class Unavailable(ExoowlError):
+    """Something the server offers cannot be made from what it serves, e.g. the ontology's
+    documentation (HTTP 503)."""
+
+    http_status = 503
+    title = "Service unavailable"
+
+
 class StoreBusy(StoreError):
     """Another build or write held the store's write lock for longer than the caller waits (HTTP 503)."""
 

@@ -446,6 +446,97 @@ def _shift(message: str, text: str, inserted_at: int | None) -> str:
     return re.sub(r"error at (\d+):(\d+)", back, message, count=1)
 
 
+DEFAULT_GRAPH = ""  # the store's default graph among an update's targets
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The graphs an update writes (``DEFAULT_GRAPH`` for the default graph), and whether it may
+    write graphs it does not name (``GRAPH ?g`` in a template, ``CLEAR ALL``, ``DROP NAMED``)."""
+
+    graphs: frozenset[str]
+    unnamed: bool
+
+
+def update_targets(text: str, base_iri: str | None = None) -> Targets:
+    """What an update (checked by :meth:`Policy.update`) writes, read from its operations."""
+    toks = list(tokens(text))
+    scope = _Scope(base_iri)
+    graphs: set[str] = set()
+    unnamed, with_graph, i = False, DEFAULT_GRAPH, 0
+    while i < len(toks):
+        scope.declare(toks, i)
+        tok = toks[i]
+        if tok.is_punct(";"):
+            with_graph = DEFAULT_GRAPH
+        elif tok.is_word("WITH") and i + 1 < len(toks):
+            with_graph = scope.resolve(toks[i + 1])
+        elif tok.is_word("INSERT", "DELETE"):
+            group = i + 1 + (i + 1 < len(toks) and toks[i + 1].is_word("DATA", "WHERE"))
+            if group < len(toks) and toks[group].is_punct("{"):
+                end = _after_group(toks, group)
+                named, some = _template_graphs(toks[group:end], scope)
+                graphs |= named | ({with_graph} if some else set())
+                unnamed |= "" in named or any(g.startswith(("?", "$")) for g in named)
+                i = end
+                continue
+        elif tok.is_word("CLEAR", "DROP", "CREATE", "LOAD", "ADD", "MOVE", "COPY"):
+            named, everything = _operation_graphs(toks, i, scope)
+            graphs |= named
+            unnamed |= everything
+        i += 1
+    return Targets(frozenset(g for g in graphs if not g.startswith(("?", "$"))), unnamed)
+
+
+def _template_graphs(group: list[Token], scope: _Scope) -> tuple[set[str], bool]:
+    """The graphs a quad template names (``GRAPH x { … }``) and whether it has triples outside them."""
+    named, outside, depth, inside_graph = set(), False, 0, []
+    j = 0
+    while j < len(group):
+        tok = group[j]
+        if tok.is_word("GRAPH") and j + 1 < len(group):
+            named.add(scope.resolve(group[j + 1]))
+            inside_graph.append(depth + 1)
+            j += 2
+            continue
+        if tok.is_punct("{"):
+            depth += 1
+        elif tok.is_punct("}"):
+            if inside_graph and inside_graph[-1] == depth:
+                inside_graph.pop()
+            depth -= 1
+        elif depth == 1 and not inside_graph and tok.kind not in ("other",):
+            outside = True
+        j += 1
+    return named, outside
+
+
+def _operation_graphs(toks: list[Token], i: int, scope: _Scope) -> tuple[set[str], bool]:
+    """The graphs CLEAR / DROP / CREATE / LOAD / ADD / MOVE / COPY at ``i`` write."""
+    word = toks[i].text.upper()
+    rest = [t for t in toks[i + 1:i + 8] if not t.is_word("SILENT")]
+
+    def graph_ref(at: int) -> tuple[str, int]:
+        if at < len(rest) and rest[at].is_word("DEFAULT"):
+            return DEFAULT_GRAPH, at + 1
+        if at < len(rest) and rest[at].is_word("GRAPH"):
+            at += 1
+        return (scope.resolve(rest[at]) if at < len(rest) else ""), at + 1
+
+    if word in ("CLEAR", "DROP"):
+        if rest and rest[0].is_word("ALL", "NAMED"):
+            return {DEFAULT_GRAPH} if rest[0].is_word("ALL") else set(), True
+        return {graph_ref(0)[0]}, False
+    if word == "CREATE":
+        return {graph_ref(0)[0]}, False
+    if word == "LOAD":
+        into = next((k for k, t in enumerate(rest) if t.is_word("INTO")), None)
+        return {graph_ref(into + 1)[0] if into is not None else DEFAULT_GRAPH}, False
+    source, after = graph_ref(0)
+    target = graph_ref(after + 1)[0] if after < len(rest) and rest[after].is_word("TO") else ""
+    return ({source, target} if word == "MOVE" else {target}), False
+
+
 def with_using(text: str, default_graphs: Iterable[ox.NamedNode], named_graphs: Iterable[ox.NamedNode]) -> str:
     """The update with the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` written as
     USING / USING NAMED clauses of every operation that has a WHERE (SPARQL 1.1 Protocol §2.2.3).

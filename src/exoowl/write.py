@@ -24,11 +24,11 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from .config import Settings
-from .errors import (InputError, NotFound, QuerySyntaxError, StoreError, UnsupportedMediaType, UpdateFailed,
+from .errors import (Forbidden, InputError, NotFound, QuerySyntaxError, StoreError, UnsupportedMediaType, UpdateFailed,
                      UsageError, ValidationFailed)
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, is_import_graph
 from .rdfio import parse_file, to_rdflib
-from .sparql_safety import Policy, refuse_crashing
+from .sparql_safety import Policy, refuse_crashing, update_targets
 from .store import DATABASE, SHAPES, Store, StoreLocation
 from .validate import Report, load_shapes, validate_graph
 
@@ -40,6 +40,24 @@ NOT_DATA = (str(GRAPH_ONTOLOGY), str(GRAPH_INFERRED))
 
 def is_gated(graph: str) -> bool:
     return graph not in NOT_DATA and not is_import_graph(graph)
+
+
+def is_read_only(graph: str | None) -> bool:
+    """Graphs that builds and imports make (ontology, inferred, imported): the gate does not
+    validate them, so no write may change them; `exoowl build` and `exoowl import` do."""
+    return graph is not None and not is_gated(graph)
+
+
+def refuse_read_only(graphs: list[str | None], unnamed: bool = False, held: list[str] | None = None) -> None:
+    """Forbidden when a write would change a read-only graph, or graphs it does not name while the
+    store (``held``: its graphs) has read-only ones."""
+    if unnamed and any(is_read_only(g) for g in held or []):
+        raise Forbidden("the update may write graphs it does not name (GRAPH ?g in a template, CLEAR / DROP ALL "
+                        "or NAMED): name them; the ontology, inferred and imported graphs are read-only")
+    touched = sorted(g for g in graphs if is_read_only(g))
+    if touched:
+        raise Forbidden(f"{', '.join(touched)} is read-only: the ontology and inferred graphs are made by "
+                        "`exoowl build` and imported graphs by `exoowl import`; write your own graphs")
 GraphName = ox.NamedNode | ox.DefaultGraph
 
 
@@ -104,10 +122,17 @@ class Writer:
         """Run a SPARQL Update, the exact text the policy checked (RefusedQuery, QuerySyntaxError
         before the write lock is taken); the protocol's dataset is already in it (``with_using``)."""
         self.policy.update(sparql, base_iri=base_iri)
-        return self._write(lambda store: run_update(store, sparql, base_iri))
+        targets = update_targets(sparql, base_iri)
+        refuse_read_only([g or None for g in targets.graphs])
+
+        def change(store: Store) -> None:
+            refuse_read_only([], targets.unnamed, store.graphs())
+            run_update(store, sparql, base_iri)
+        return self._write(change)
 
     def put_graph(self, iri: str | None, triples: list[ox.Triple]) -> WriteReport:
         """Replace a graph's triples (Graph Store PUT); ``created`` when it did not exist."""
+        refuse_read_only([iri])
         name = graph_name(iri)
 
         def replace(store: Store) -> None:
@@ -117,11 +142,13 @@ class Writer:
 
     def post_graph(self, iri: str | None, triples: list[ox.Triple]) -> WriteReport:
         """Add triples to a graph (Graph Store POST); ``created`` when it did not exist."""
+        refuse_read_only([iri])
         name = graph_name(iri)
         return self._write(lambda store: _add(store, name, triples), created=lambda s: _is_new(s, name))
 
     def delete_graph(self, iri: str | None) -> WriteReport:
         """Remove a named graph, or empty the default graph (Graph Store DELETE); NotFound if absent."""
+        refuse_read_only([iri])
         name = graph_name(iri)
 
         def drop(store: Store) -> None:
