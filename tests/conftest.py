@@ -80,3 +80,20 @@ def http_listener() -> Iterator[Listener]:
     listener = Listener()
     yield listener
     listener.close()
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[Listener]:
+    """One listener for a module's live server (the per-test one is ``http_listener``)."""
+    served = Listener()
+    yield served
+    served.close()
+
+
+def served_mini(tmp_path_factory: pytest.TempPathFactory, name: str, **overrides: object) -> Settings:
+    """A built private copy of the mini fixture project for a module's live server."""
+    base = tmp_path_factory.mktemp(name)
+    shutil.copytree(FIXTURES / "mini", base / "mini")
+    settings = load_settings({"root": base / "mini", "store": base / "var" / "store", **overrides}, environ={})
+    build(settings)
+    return settings

@@ -3,15 +3,13 @@ of issue 11, against a real server on an ephemeral port with an allow-list, a lo
 counting every request the server makes, and the CLI."""
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 
 import pytest
 import requests
 
-from conftest import FIXTURES, Listener
-from exoowl.build import build
-from exoowl.config import Settings, load_settings
+from conftest import Listener, served_mini
+from exoowl.config import Settings
 from exoowl.store import StoreLocation
 from test_cli import run
 from test_server import start_server, stop
@@ -21,20 +19,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="module")
-def listener():
-    served = Listener()
-    yield served
-    served.close()
-
-
-@pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, listener: Listener):
     """The mini project served with writes on and only the listener's /allowed/ on the allow-list."""
-    base = tmp_path_factory.mktemp("checked")
-    shutil.copytree(FIXTURES / "mini", base / "mini")
-    settings = load_settings({"root": base / "mini", "store": base / "var" / "store",
-                              "allow_remote": listener.url + "allowed/"}, environ={})
-    build(settings)
+    settings = served_mini(tmp_path_factory, "checked", allow_remote=listener.url + "allowed/")
     server, url = start_server(settings, token=TOKEN)
     yield settings, url
     stop(server)

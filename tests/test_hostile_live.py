@@ -4,16 +4,13 @@ the request echoed raw into HTML, and never an outbound request (a local listene
 generated values name it as SERVICE endpoint, LOAD source, FROM graph and dataset IRI)."""
 from __future__ import annotations
 
-import shutil
 from urllib.parse import quote
 
 import pytest
 import requests
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from conftest import FIXTURES, Listener
-from exoowl.build import build
-from exoowl.config import load_settings
+from conftest import Listener, served_mini
 from test_server import start_server
 
 TOKEN = "a-token-for-live-hostile-tests"
@@ -23,20 +20,10 @@ LIVE = hypothesis_settings(max_examples=120, deadline=None,
 
 
 @pytest.fixture(scope="module")
-def listener():
-    served = Listener()
-    yield served
-    served.close()
-
-
-@pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, listener: Listener):
     """The mini project served with writes on and nothing on the allow-list; its log kept."""
-    base = tmp_path_factory.mktemp("hostile-live")
-    shutil.copytree(FIXTURES / "mini", base / "mini")
-    configured = load_settings({"root": base / "mini", "store": base / "var" / "store"}, environ={})
-    build(configured)
-    log_file = base / "server.log"
+    configured = served_mini(tmp_path_factory, "hostile-live")
+    log_file = configured.store_path.parent / "server.log"
     server, url = start_server(configured, "--workers", "2", token=TOKEN, logs=log_file)
     yield url.removesuffix("/sparql")
     server.terminate()
