@@ -47,7 +47,8 @@ def first_crash(shape: Callable[[int], str]) -> tuple[str, int]:
     for size in SIZES:
         outcome = crashes(shape(size))
         if outcome is not False:
-            return (f"{size:,}" if outcome else f"{size:,} (ran past 60 s)"), analyse(shape(size)).deepening
+            features = analyse(shape(size))
+            return (f"{size:,}" if outcome else f"{size:,} (ran past 60 s)"), max(features.deepening, features.patterns)
     return f"none up to {SIZES[-1]:,}", analyse(shape(SIZES[-1])).deepening
 
 
@@ -73,13 +74,15 @@ def main() -> None:
              f"Measured by `bench/run_parser_limits.py` on {machine()}. Each text runs in a child process "
              "(a stack overflow is a segfault: it ends the process, as it would end a gunicorn worker). "
              f"The policy refuses a request before pyoxigraph sees it past {ENGINE_LIMITS.max_nesting} nested "
-             f"brackets or {ENGINE_LIMITS.max_deepening:,} operators and group elements ('counted').", "",
+             f"brackets, {ENGINE_LIMITS.max_deepening:,} operators and group elements ('counted') or "
+             f"{ENGINE_LIMITS.max_patterns} triple patterns (the last row: pyoxigraph's planner, not a crash).", "",
              "| shape | first size that crashed | counted at that size | refused |", "| --- | ---: | ---: | --- |"]
     for name, shape in SHAPES.items():
         at, counted = first_crash(shape)
         size = int(at.split()[0].replace(",", "")) if at[0].isdigit() else SIZES[-1]
         features = analyse(shape(size))
-        refused = features.deepening > ENGINE_LIMITS.max_deepening or features.nesting > ENGINE_LIMITS.max_nesting
+        refused = (features.deepening > ENGINE_LIMITS.max_deepening or features.nesting > ENGINE_LIMITS.max_nesting
+                   or features.patterns > ENGINE_LIMITS.max_patterns)
         lines.append(f"| {name} | {at} | {counted:,} | {'yes' if refused else 'no'} |")
         print(lines[-1], flush=True)
     lines += ["", "| safety check | median ms |", "| --- | ---: |"]

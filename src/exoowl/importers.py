@@ -40,7 +40,7 @@ from .namespaces import EXOID, EXOOWL, IMPORT_GRAPHS, OBO
 from .remote import RemoteStore
 from .service import internal_query
 from .store import Store, StoreLocation
-from .write import transaction
+from .write import disk_problem, transaction
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
@@ -451,8 +451,11 @@ def import_file(target: StoreLocation | RemoteStore, source_name: str, path: Pat
     try:
         started = time.perf_counter()
         lookups = curated_lookups(target if remote else Store.open(target.path))
-        with scratch.open("w", encoding="utf-8") as out:
-            write_nquads(path, out, source, report, released, version or _release_version(path), lookups, progress)
+        try:
+            with scratch.open("w", encoding="utf-8") as out:
+                write_nquads(path, out, source, report, released, version or _release_version(path), lookups, progress)
+        except OSError as exc:  # the scratch file's disk (beside the store) is full
+            raise StoreError(f"{disk_problem(exc)} while reading {path.name}; the store was not changed") from None
         report.seconds["read"] = time.perf_counter() - started
         if report.records == 0:
             raise InputError(f"no record could be imported ({report.bad_rows} bad row(s)); the store was not changed",

@@ -85,6 +85,7 @@ class SparqlFeatures:
     nesting: int = 0
     deepening: int = 0
     tokens: int = 0
+    patterns: int = 0
 
     @property
     def declares_dataset(self) -> bool:
@@ -180,7 +181,7 @@ def _analyse(text: str, base: str | None) -> SparqlFeatures:
     keywords = frozenset(t.text.upper() for t in toks if t.kind == "word")
     form = next((t.text.upper() for t in toks if t.is_word(*QUERY_FORMS)), None)
     return SparqlFeatures(form, tuple(from_graphs), tuple(from_named), tuple(services), tuple(loads), keywords,
-                          _nesting(toks), _deepening(toks), len(toks))
+                          _nesting(toks), _deepening(toks), len(toks), _patterns(toks))
 
 
 CACHED_TEXT = 65536  # longer texts are read again rather than kept in the cache
@@ -217,6 +218,26 @@ def _deepening(toks: list[Token]) -> int:
     return count
 
 
+def _patterns(toks: list[Token]) -> int:
+    """Triple patterns outside ground data, counted by their separators (``.``, ``;``, ``,`` outside
+    parentheses): pyoxigraph's optimizer takes seconds to order a few hundred
+    patterns of one group (100: 0.8 s, 200: 12 s, 300: over a minute; bench/RESULTS.md)."""
+    count, parens, i = 0, 0, 0
+    while i < len(toks):
+        tok = toks[i]
+        if tok.is_word("DATA") and i + 1 < len(toks) and toks[i + 1].is_punct("{"):
+            i = _after_group(toks, i + 1)
+            continue
+        if tok.is_punct("("):
+            parens += 1
+        elif tok.is_punct(")"):
+            parens = max(parens - 1, 0)
+        elif parens == 0 and (tok.is_punct(".") or tok.is_punct(";") or tok.is_punct(",")):
+            count += 1
+        i += 1
+    return count
+
+
 def _after_group(toks: list[Token], opening: int) -> int:
     """The index just after the brace that closes the one at ``opening`` (the end when none does)."""
     closing = _matching(toks, opening)
@@ -244,6 +265,7 @@ class Limits:
     max_nesting: int = 250
     max_deepening: int = 1000
     max_tokens: int = 1_000_000  # a 1 MiB request body holds about half that; the CLI reads files
+    max_patterns: int = 150
 
     def check(self, text: str, features: SparqlFeatures | None = None) -> SparqlFeatures:
         features = features or analyse(text)
@@ -254,6 +276,10 @@ class Limits:
             raise RefusedQuery(f"the request has {features.deepening} operators and group elements (UNION, "
                                f"OPTIONAL, BIND, FILTER, +, ||, !, …); this endpoint reads at most "
                                f"{self.max_deepening}: pass long lists of values with VALUES")
+        if features.patterns > self.max_patterns:
+            raise RefusedQuery(f"the request has about {features.patterns} triple patterns; this endpoint reads at most "
+                               f"{self.max_patterns} (ordering more takes its planner minutes): split the query, or "
+                               "pass values with VALUES")
         if features.tokens > self.max_tokens:
             raise RefusedQuery(f"the request has {features.tokens} tokens; this endpoint reads at most {self.max_tokens}")
         return features

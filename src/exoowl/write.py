@@ -210,11 +210,26 @@ def staged(location: StoreLocation, apply: Callable[[Store, Path], T], manifest:
             store.flush()
         finally:
             store.close()
+    except OSError as exc:  # RocksDB's and the file system's: a full disk, a lost mount
+        shutil.rmtree(build, ignore_errors=True)
+        raise StoreError(f"{disk_problem(exc)}; nothing was changed, the store is as it was") from None
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
-    location.commit(build, manifest(location.manifest() or {}, result))
+    try:
+        location.commit(build, manifest(location.manifest() or {}, result))
+    except OSError as exc:
+        shutil.rmtree(build, ignore_errors=True)
+        raise StoreError(f"{disk_problem(exc)} while committing; the store is as it was") from None
     return build, result
+
+
+def disk_problem(exc: OSError) -> str:
+    """An OSError of the store's disk as a sentence (a full disk named as such)."""
+    message = " ".join(str(exc).split())
+    if "No space left" in message or getattr(exc, "errno", None) == 28:
+        return f"the store's disk is full ({message[:300]})"
+    return f"the store could not be written ({message[:300]})"
 
 
 def _checkpoint(current: Path, build: Path, fallback_shapes: Path | None) -> None:
