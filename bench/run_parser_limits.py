@@ -20,7 +20,7 @@ SIZES = [1000, 2000, 2500, 3000, 5000, 8000, 10000, 20000, 50000]
 SHAPES: dict[str, Callable[[int], str]] = {
     "`!` run": lambda n: "ASK { FILTER(" + "!" * n + "true) }",
     "`+` chain": lambda n: "ASK { FILTER(" + "+".join(["1"] * n) + " > 0) }",
-    "`||` chain": lambda n: "ASK { FILTER(" + "||".join(["true"] * n) + ") }",
+    "`\\|\\|` chain": lambda n: "ASK { FILTER(" + "||".join(["true"] * n) + ") }",
     "`1 -1 -1 …`": lambda n: "ASK { FILTER(1 " + " ".join(["-1"] * n) + " > 0) }",
     "BINDs in a group": lambda n: "SELECT * { " + " ".join(f"BIND(1 AS ?v{i})" for i in range(n)) + " }",
     "UNION chain": lambda n: "ASK { " + " UNION ".join(["{}"] * n) + " }",
