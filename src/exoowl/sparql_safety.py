@@ -184,12 +184,13 @@ def _analyse(text: str, base: str | None) -> SparqlFeatures:
                           _nesting(toks), _deepening(toks), len(toks), _patterns(toks))
 
 
-CACHED_TEXT = 65536  # longer texts are read again rather than kept in the cache
+CACHED_TEXT = 65536  # longer texts go to a cache of a few entries (one request asks several times)
+_analyse_long = lru_cache(maxsize=4)(_analyse.__wrapped__)
 
 
 def analyse(text: str, base_iri: str | None = None) -> SparqlFeatures:
     """Read once per distinct text and base (the checks and the store's dataset choice both ask)."""
-    return _analyse(text, base_iri) if len(text) <= CACHED_TEXT else _analyse.__wrapped__(text, base_iri)
+    return _analyse(text, base_iri) if len(text) <= CACHED_TEXT else _analyse_long(text, base_iri)
 
 
 def _nesting(toks: list[Token]) -> int:

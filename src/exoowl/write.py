@@ -14,6 +14,7 @@ protocol's ``using-graph-uri`` names other graphs. Queries read the union of all
 """
 from __future__ import annotations
 
+import errno
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -227,7 +228,7 @@ def staged(location: StoreLocation, apply: Callable[[Store, Path], T], manifest:
 def disk_problem(exc: OSError) -> str:
     """An OSError of the store's disk as a sentence (a full disk named as such)."""
     message = " ".join(str(exc).split())
-    if "No space left" in message or getattr(exc, "errno", None) == 28:
+    if "No space left" in message or getattr(exc, "errno", None) == errno.ENOSPC:
         return f"the store's disk is full ({message[:300]})"
     return f"the store could not be written ({message[:300]})"
 
