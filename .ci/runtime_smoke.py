@@ -2,6 +2,7 @@
 environment by the Makefile, build and serve the knowledge graph. The server is asked ``ASK {}``,
 a named query and a token-carrying update (then read back), and stopped. Standard library only:
 it runs with the machine's python3, outside any project environment."""
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,9 @@ def check(server_base: str, token: str) -> None:
     subject = f"urn:exoowl:ci/{secrets.token_hex(4)}"
     update = f'INSERT DATA {{ GRAPH <urn:exoowl:ci> {{ <{subject}> <{LABEL}> "runtime smoke" }} }}'
     assert post(sparql, {"update": update}, token)["status"] == "committed", "the update was not committed"
-    assert post(sparql, {"query": f"ASK {{ <{subject}> <{LABEL}> ?label }}"})["boolean"] is True, \
+    assert post(sparql, {"query": f"ASK {{ <{subject}> <{LABEL}> ?label }}"})["boolean"] is True, (
         "the written triple cannot be read back"
+    )
     print(f"runtime smoke: ASK, named query ({len(rows)} rows), update and read-back answered", flush=True)
 
 
@@ -79,8 +81,9 @@ def main() -> int:
         make("install", env=env)
         make("build", env=env)
         print(f"runtime smoke: make VENV={VENV} serve PORT={port}", flush=True)
-        server = subprocess.Popen(["make", f"VENV={VENV}", "serve", f"PORT={port}"], cwd=ROOT, env=env,
-                                  start_new_session=True)
+        server = subprocess.Popen(
+            ["make", f"VENV={VENV}", "serve", f"PORT={port}"], cwd=ROOT, env=env, start_new_session=True
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(base, server)

@@ -10,6 +10,7 @@ protein 89 %, mRNA 5.5 % and mrna 4.8 %, small RNAs the rest; Homo sapiens 75 %,
 norvegicus 15 %, Mus musculus 6.6 %, Bos taurus 3 %. Gene IDs beyond the curated ones are
 synthetic (900000000 + n) so that they can never be mistaken for real NCBI Gene IDs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,12 +19,34 @@ import random
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTENT_TYPES = [("protein", 890), ("mRNA", 55), ("mrna", 48), ("snoRNA", 3), ("tRNA", 1), ("snRNA", 1),
-                 ("rRNA", 1), ("scaRNA", 1)]
-SPECIES = [("Homo sapiens", 745), ("Rattus norvegicus", 154), ("Mus musculus", 66), ("Bos taurus", 31),
-           ("homo sapiens", 2), ("Drosophila", 2)]
-METHODS = ["Mass spectrometry", "Western blotting", "Immunoelectron microscopy", "FACS", "Microarray",
-           "RNA-seq", "ELISA", "Immunofluorescence"]
+CONTENT_TYPES = [
+    ("protein", 890),
+    ("mRNA", 55),
+    ("mrna", 48),
+    ("snoRNA", 3),
+    ("tRNA", 1),
+    ("snRNA", 1),
+    ("rRNA", 1),
+    ("scaRNA", 1),
+]
+SPECIES = [
+    ("Homo sapiens", 745),
+    ("Rattus norvegicus", 154),
+    ("Mus musculus", 66),
+    ("Bos taurus", 31),
+    ("homo sapiens", 2),
+    ("Drosophila", 2),
+]
+METHODS = [
+    "Mass spectrometry",
+    "Western blotting",
+    "Immunoelectron microscopy",
+    "FACS",
+    "Microarray",
+    "RNA-seq",
+    "ELISA",
+    "Immunofluorescence",
+]
 GENES, EXPERIMENTS, BAD_EVERY = 40000, 2000, 10000
 
 
@@ -54,11 +77,16 @@ def generate(out: Path, records: int, seed: int = 7) -> int:
                 if record % BAD_EVERY == 0:
                     lines.append(f"{record}\tprotein\tunknown\t\tHomo sapiens\n")  # short row, no gene id
                     continue
-                gene_id, symbol = genes[int(rng.paretovariate(1.2)) % len(genes)] if rng.random() < 0.5 \
+                gene_id, symbol = (
+                    genes[int(rng.paretovariate(1.2)) % len(genes)]
+                    if rng.random() < 0.5
                     else genes[rng.randrange(len(genes))]
+                )
                 methods = "|".join(rng.sample(METHODS, rng.choice((1, 1, 2, 3))))
-                lines.append(f"{record}\t{types[i]}\t{gene_id}\t{symbol}\t{species[i]}\t"
-                             f"{rng.randrange(1, EXPERIMENTS)}\t{methods}\n")
+                lines.append(
+                    f"{record}\t{types[i]}\t{gene_id}\t{symbol}\t{species[i]}\t"
+                    f"{rng.randrange(1, EXPERIMENTS)}\t{methods}\n"
+                )
                 good += 1
             handle.writelines(lines)
     return good

@@ -1,6 +1,7 @@
 """Core benchmark: build, validation and reasoning times, the OWL 2 RL engine comparison
 (reasonable vs owlrl on the same input), and named-query latencies. Writes bench/RESULTS.md's
 'core' section. Run: ``.venv/bin/python bench/run_core.py`` (about a minute)."""
+
 from __future__ import annotations
 
 import os
@@ -55,9 +56,14 @@ def owlrl_closure(graph: Graph) -> set:
 
     closed = Graph()
     closed += graph
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, rdfs_closure=False, axiomatic_triples=False,
-                           datatype_axioms=False).expand(closed)
-    return {(s, p, canonical_term(o)) for s, p, o in closed if (s, p, canonical_term(o)) not in graph and is_useful_entailment(s, p, o)}
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics, rdfs_closure=False, axiomatic_triples=False, datatype_axioms=False
+    ).expand(closed)
+    return {
+        (s, p, canonical_term(o))
+        for s, p, o in closed
+        if (s, p, canonical_term(o)) not in graph and is_useful_entailment(s, p, o)
+    }
 
 
 def kind_of(triple: tuple) -> str:
@@ -116,37 +122,62 @@ def machine() -> str:
     if Path("/proc/cpuinfo").exists():
         found = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text())
         cpu = found.group(1) if found else cpu
-    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"pyoxigraph {pyoxigraph.__version__}, {time.strftime('%Y-%m-%d')}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"pyoxigraph {pyoxigraph.__version__}, {time.strftime('%Y-%m-%d')}"
+    )
 
 
 def report(builds: list[dict[str, float]], graphs: dict[str, int], engines: dict, queries: list) -> str:
     steps = list(builds[0])
-    lines = ["## Core: build, validation, reasoning, named queries", "",
-             f"Measured by `bench/run_core.py` on {machine()}.", "",
-             f"Store after the build: " + ", ".join(f"{g.rsplit('/', 1)[-1]} {n} triples" for g, n in graphs.items()) + ".", "",
-             f"### Build ({BUILDS} runs, median seconds)", "", "| step | median s | min s | max s |", "| --- | ---: | ---: | ---: |"]
+    lines = [
+        "## Core: build, validation, reasoning, named queries",
+        "",
+        f"Measured by `bench/run_core.py` on {machine()}.",
+        "",
+        "Store after the build: " + ", ".join(f"{g.rsplit('/', 1)[-1]} {n} triples" for g, n in graphs.items()) + ".",
+        "",
+        f"### Build ({BUILDS} runs, median seconds)",
+        "",
+        "| step | median s | min s | max s |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     for step in steps:
         values = [b[step] for b in builds]
         lines.append(f"| {step} | {statistics.median(values):.3f} | {min(values):.3f} | {max(values):.3f} |")
     t = engines["timings"]
-    lines += ["", "`validate` is pyshacl over the curated graph with the ontology; `hermit` is HermiT (owlready2) "
-              "classifying the release with the curated individuals; `owl2rl` is the materialisation.", "",
-              "### OWL 2 RL engine, same input (ontology + curated graph)", "",
-              f"Input {engines['input']} triples. Entailments kept (named nodes only, vocabulary noise removed):", "",
-              f"| engine | seconds |", "| --- | ---: |",
-              f"| reasonable (median of 3) | {statistics.median(t['reasonable']):.3f} |",
-              f"| owlrl | {statistics.median(t['owlrl']):.3f} |", "",
-              "| entailments | reasonable | owlrl | both |", "| --- | ---: | ---: | ---: |"]
+    lines += [
+        "",
+        "`validate` is pyshacl over the curated graph with the ontology; `hermit` is HermiT (owlready2) "
+        "classifying the release with the curated individuals; `owl2rl` is the materialisation.",
+        "",
+        "### OWL 2 RL engine, same input (ontology + curated graph)",
+        "",
+        f"Input {engines['input']} triples. Entailments kept (named nodes only, vocabulary noise removed):",
+        "",
+        "| engine | seconds |",
+        "| --- | ---: |",
+        f"| reasonable (median of 3) | {statistics.median(t['reasonable']):.3f} |",
+        f"| owlrl | {statistics.median(t['owlrl']):.3f} |",
+        "",
+        "| entailments | reasonable | owlrl | both |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     for kind, (fast, slow) in engines["breakdown"].items():
         lines.append(f"| {kind} | {len(fast)} | {len(slow)} | {len(fast & slow)} |")
-    lines += ["", f"reasonable is {statistics.median(t['owlrl']) / statistics.median(t['reasonable']):.0f}x faster here. "
-              "The ABox row is what queries over the data see. owlrl's extras are literal-subject triples "
-              "(generalised RDF, which no store accepts) and TBox entailments from the scm-* rules (domains and "
-              "ranges copied up the class and property hierarchies); the build adds HermiT's inferred subclass "
-              "axioms to the inferred graph instead. So the build uses reasonable.", "",
-              f"### Named queries (in-process on pyoxigraph, {QUERY_RUNS} runs each after one warm-up)", "",
-              "| query | parameters | rows | median ms | p95 ms |", "| --- | --- | ---: | ---: | ---: |"]
+    lines += [
+        "",
+        f"reasonable is {statistics.median(t['owlrl']) / statistics.median(t['reasonable']):.0f}x faster here. "
+        "The ABox row is what queries over the data see. owlrl's extras are literal-subject triples "
+        "(generalised RDF, which no store accepts) and TBox entailments from the scm-* rules (domains and "
+        "ranges copied up the class and property hierarchies); the build adds HermiT's inferred subclass "
+        "axioms to the inferred graph instead. So the build uses reasonable.",
+        "",
+        f"### Named queries (in-process on pyoxigraph, {QUERY_RUNS} runs each after one warm-up)",
+        "",
+        "| query | parameters | rows | median ms | p95 ms |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
     for name, params, count, samples in queries:
         lines.append(f"| {name} | {params or '-'} | {count} | {median_ms(samples)} | {p95_ms(samples)} |")
     return "\n".join(lines) + "\n"
@@ -154,7 +185,11 @@ def report(builds: list[dict[str, float]], graphs: dict[str, int], engines: dict
 
 def write_section(text: str, section: str = "core") -> None:
     start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nFigures recorded on this project's machine; each section names the script that writes it.\n"
+    current = (
+        RESULTS.read_text()
+        if RESULTS.exists()
+        else "# Benchmark results\n\nFigures recorded on this project's machine; each section names the script that writes it.\n"
+    )
     block = f"{start}\n{text}{end}"
     if start in current:
         current = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, current, flags=re.S)

@@ -8,11 +8,11 @@ same queries run in-process on pyoxigraph at the same concurrency as the ceiling
 rdflib-endpoint is installed in a separate virtual environment (its FastAPI stack is no
 dependency of exoowl): ``python3 -m venv /tmp/rdfep && /tmp/rdfep/bin/pip install rdflib-endpoint==0.6.3``.
 """
+
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import os
 import shlex
 import socket
 import subprocess
@@ -25,15 +25,15 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate_vesiclepedia import generate  # noqa: E402
-from run_core import machine, median_ms, write_section  # noqa: E402
+from generate_vesiclepedia import generate
+from run_core import machine, median_ms, write_section
 
-from exoowl.api import KnowledgeGraph  # noqa: E402
-from exoowl.build import build  # noqa: E402
-from exoowl.config import load_settings  # noqa: E402
-from exoowl.importers import import_file  # noqa: E402
-from exoowl.query import bind_values  # noqa: E402
-from exoowl.store import Store, StoreLocation  # noqa: E402
+from exoowl.api import KnowledgeGraph
+from exoowl.build import build
+from exoowl.config import load_settings
+from exoowl.importers import import_file
+from exoowl.query import bind_values
+from exoowl.store import Store, StoreLocation
 
 ROOT = Path(__file__).resolve().parents[1]
 EXOOWL = str(Path(sys.executable).with_name("exoowl"))
@@ -104,6 +104,7 @@ def http_call(url: str, timeout: float):
             return session.post(url, data={"query": text}, headers=ACCEPT, timeout=timeout).status_code == 200
         except requests.RequestException:
             return False
+
     return call
 
 
@@ -111,6 +112,7 @@ def inprocess_call(store: Store):
     def call(_session, text: str) -> bool:
         list(store.query(text))
         return True
+
     return call
 
 
@@ -126,9 +128,23 @@ def imported_store(settings, records: int, tmp: Path) -> Path:
 
 def serve_exoowl(store: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen([EXOOWL, "serve", "--no-build", "--store", str(store), "--port", str(port),
-                                "--workers", str(workers), "--query-timeout", "120"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            EXOOWL,
+            "serve",
+            "--no-build",
+            "--store",
+            str(store),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--query-timeout",
+            "120",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/sparql"
     wait_for(url, process)
     return process, url
@@ -137,8 +153,11 @@ def serve_exoowl(store: Path, workers: int) -> tuple[subprocess.Popen, str]:
 def serve_rdflib(endpoint: str, data: Path) -> tuple[subprocess.Popen, str, float]:
     port = free_port()
     started = time.monotonic()
-    process = subprocess.Popen([endpoint, "serve", "--host", "127.0.0.1", "--port", str(port), str(data)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [endpoint, "serve", "--host", "127.0.0.1", "--port", str(port), str(data)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/"
     wait_for(url, process)
     return process, url, time.monotonic() - started
@@ -169,8 +188,16 @@ def preflight(url: str, queries: list[tuple[str, str]]) -> tuple[list[tuple[str,
     return answered, failed
 
 
-def measure(label: str, store_path: Path, endpoint: str, queries, clients: int, seconds: float,
-            rdflib_seconds: float, workers: int) -> list[str]:
+def measure(
+    label: str,
+    store_path: Path,
+    endpoint: str,
+    queries,
+    clients: int,
+    seconds: float,
+    rdflib_seconds: float,
+    workers: int,
+) -> list[str]:
     kg_store = Store.open(store_path)
     triples = len(kg_store.db)
     with tempfile.TemporaryDirectory(prefix="exoowl-bench-http-") as tmp:
@@ -198,23 +225,34 @@ def measure(label: str, store_path: Path, endpoint: str, queries, clients: int, 
         finally:
             stop_process(server)
     ratio = ours["throughput"] / theirs["throughput"] if theirs["throughput"] else float("inf")
-    lines = [f"### {label}: {triples} triples, {clients} concurrent clients", "",
-             f"Workload: the {len(queries)} named queries that rdflib-endpoint answers (within {PREFLIGHT_SECONDS} s)"
-             + (f"; it fails {len(failed)} others ({', '.join(sorted(failed))}: "
-                f"{next(iter(failed.values()))} …), which exoowl answers." if failed else "."), "",
-             "| server | requests | errors | throughput (req/s) | vs rdflib-endpoint | vs in-process |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |",
-             f"| pyoxigraph in-process (ceiling) | {ceiling['requests']} | 0 | {ceiling['throughput']:.1f} | "
-             f"{ceiling['throughput'] / max(theirs['throughput'], 1e-9):.0f}x | 1.00 |",
-             f"| exoowl over HTTP ({workers} gunicorn workers) | {ours['requests']} | {ours['errors']} | "
-             f"{ours['throughput']:.1f} | {ratio:.0f}x | {ours['throughput'] / ceiling['throughput']:.2f} |",
-             f"| rdflib-endpoint 0.6.3 (loaded in {load_s:.0f} s) | {theirs['requests']} | {theirs['errors']} | "
-             f"{theirs['throughput']:.2f} | 1x | {theirs['throughput'] / ceiling['throughput']:.4f} |", "",
-             "| query | exoowl median ms | rdflib-endpoint median ms | in-process median ms |",
-             "| --- | ---: | ---: | ---: |"]
+    lines = [
+        f"### {label}: {triples} triples, {clients} concurrent clients",
+        "",
+        f"Workload: the {len(queries)} named queries that rdflib-endpoint answers (within {PREFLIGHT_SECONDS} s)"
+        + (
+            f"; it fails {len(failed)} others ({', '.join(sorted(failed))}: "
+            f"{next(iter(failed.values()))} …), which exoowl answers."
+            if failed
+            else "."
+        ),
+        "",
+        "| server | requests | errors | throughput (req/s) | vs rdflib-endpoint | vs in-process |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| pyoxigraph in-process (ceiling) | {ceiling['requests']} | 0 | {ceiling['throughput']:.1f} | "
+        f"{ceiling['throughput'] / max(theirs['throughput'], 1e-9):.0f}x | 1.00 |",
+        f"| exoowl over HTTP ({workers} gunicorn workers) | {ours['requests']} | {ours['errors']} | "
+        f"{ours['throughput']:.1f} | {ratio:.0f}x | {ours['throughput'] / ceiling['throughput']:.2f} |",
+        f"| rdflib-endpoint 0.6.3 (loaded in {load_s:.0f} s) | {theirs['requests']} | {theirs['errors']} | "
+        f"{theirs['throughput']:.2f} | 1x | {theirs['throughput'] / ceiling['throughput']:.4f} |",
+        "",
+        "| query | exoowl median ms | rdflib-endpoint median ms | in-process median ms |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     for name, _ in queries:
-        lines.append(f"| {name} | {median_ms(ours['latencies'][name])} | {median_ms(theirs['latencies'][name])} | "
-                     f"{median_ms(ceiling['latencies'][name])} |")
+        lines.append(
+            f"| {name} | {median_ms(ours['latencies'][name])} | {median_ms(theirs['latencies'][name])} | "
+            f"{median_ms(ceiling['latencies'][name])} |"
+        )
     return lines + ["", "A – means that no request of that query finished within the run.", ""]
 
 
@@ -225,8 +263,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rdflib-seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--records", type=int, default=110_000,
-                        help="generated records imported for the large run (110,000 make about a million triples)")
+    parser.add_argument(
+        "--records",
+        type=int,
+        default=110_000,
+        help="generated records imported for the large run (110,000 make about a million triples)",
+    )
     parser.add_argument("--only", choices=["curated", "scaled"], help="run one of the two parts")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="exoowl-bench-") as tmp:
@@ -234,23 +276,42 @@ def main() -> None:
         build(settings)
         kg = KnowledgeGraph(settings, Store.open(settings.store_path))
         queries = workload(kg)
-        intro = ["## HTTP: exoowl against rdflib-endpoint, and the in-process ceiling", "",
-                 f"Measured by `bench/run_http.py` on {machine()}. Each of {args.clients} client threads sends the "
-                 f"named queries (their first example) round-robin as form POSTs for {args.seconds:.0f} s "
-                 f"({args.rdflib_seconds:.0f} s for rdflib-endpoint, which answers far fewer); the ceiling runs the "
-                 "same query texts on pyoxigraph in-process from the same number of threads. Client, servers and "
-                 "store share the machine's 2 cores.", ""]
+        intro = [
+            "## HTTP: exoowl against rdflib-endpoint, and the in-process ceiling",
+            "",
+            f"Measured by `bench/run_http.py` on {machine()}. Each of {args.clients} client threads sends the "
+            f"named queries (their first example) round-robin as form POSTs for {args.seconds:.0f} s "
+            f"({args.rdflib_seconds:.0f} s for rdflib-endpoint, which answers far fewer); the ceiling runs the "
+            "same query texts on pyoxigraph in-process from the same number of threads. Client, servers and "
+            "store share the machine's 2 cores.",
+            "",
+        ]
         if args.only in (None, "curated"):
-            part = measure("Curated graph", settings.store_path, args.rdflib_endpoint, queries, args.clients,
-                           args.seconds, args.rdflib_seconds, args.workers)
+            part = measure(
+                "Curated graph",
+                settings.store_path,
+                args.rdflib_endpoint,
+                queries,
+                args.clients,
+                args.seconds,
+                args.rdflib_seconds,
+                args.workers,
+            )
             write_section("\n".join(intro + part) + "\n", "http-curated")
         if args.only in (None, "scaled"):
             large = load_settings({"store": Path(tmp) / "large"}, environ={})
             build(large)
             imported_store(large, args.records, Path(tmp))
-            part = measure(f"Curated graph and {args.records:,} imported Vesiclepedia-shaped records",
-                           large.store_path, args.rdflib_endpoint, queries, args.clients, args.seconds,
-                           args.rdflib_seconds, args.workers)
+            part = measure(
+                f"Curated graph and {args.records:,} imported Vesiclepedia-shaped records",
+                large.store_path,
+                args.rdflib_endpoint,
+                queries,
+                args.clients,
+                args.seconds,
+                args.rdflib_seconds,
+                args.workers,
+            )
             write_section("\n".join(part) + "\n", "http-scaled")
     print("wrote bench/RESULTS.md", file=sys.stderr)
 

@@ -8,6 +8,7 @@ bench/RESULTS.md.
 
     .venv/bin/python bench/run_import.py [--records 1000000]   # about 30 minutes
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,22 +21,22 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate_vesiclepedia import generate  # noqa: E402
-from run_core import machine, median_ms, write_section  # noqa: E402
-from run_http import workload  # noqa: E402
+from generate_vesiclepedia import generate
+from run_core import machine, median_ms, write_section
+from run_http import workload
 
-from exoowl.api import KnowledgeGraph  # noqa: E402
-from exoowl.build import build  # noqa: E402
-from exoowl.config import Settings, load_settings  # noqa: E402
-from exoowl.importers import import_file, import_graph  # noqa: E402
-from exoowl.query import get_named_query, bind_values  # noqa: E402
-from exoowl.store import Store, StoreLocation  # noqa: E402
+from exoowl.api import KnowledgeGraph
+from exoowl.build import build
+from exoowl.config import Settings, load_settings
+from exoowl.importers import import_file, import_graph
+from exoowl.query import bind_values, get_named_query
+from exoowl.store import Store, StoreLocation
 
 EXOOWL = str(Path(sys.executable).with_name("exoowl"))
 QUERY_RUNS = 30
 SEARCH_TERMS = ("CD6", "exosome", "calnexin", "SYN123", "mir-21")
 RDFLIB_LIMIT = 60  # seconds one rdflib query may take before it is stopped
-RDFLIB_MEMORY = 12 * 1024 ** 3  # bytes of address space rdflib may use (the machine has 24 GiB)
+RDFLIB_MEMORY = 12 * 1024**3  # bytes of address space rdflib may use (the machine has 24 GiB)
 
 # Runs a command and prints its wall time and peak resident memory (KiB) as JSON: the wrapper's
 # only child is the command, so RUSAGE_CHILDREN is the command's own peak.
@@ -131,8 +132,12 @@ def on_rdflib(kg: KnowledgeGraph, queries: list[tuple[str, str]], tmp: Path) -> 
     nquads, spec = tmp / "store.nq", tmp / "queries.json"
     kg.store.export(nquads, "nquads")
     spec.write_text(json.dumps(queries))
-    out = subprocess.run([sys.executable, "-c", RDFLIB, str(nquads), str(spec), str(RDFLIB_LIMIT), str(RDFLIB_MEMORY)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", RDFLIB, str(nquads), str(spec), str(RDFLIB_LIMIT), str(RDFLIB_MEMORY)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     nquads.unlink()
     return json.loads(out.stdout)
 
@@ -171,8 +176,12 @@ def run(records: int, tmp: Path) -> str:
         import_file(StoreLocation(small.store_path), "vesiclepedia", small_source)
         kg = KnowledgeGraph(small, Store.open(small.store_path))
         print("queries on a tenth of the store, both engines …", file=sys.stderr)
-        tenth = {"records": records // 10, "triples": len(kg.store.db), "oxigraph": timed_queries(kg, queries),
-                 "rdflib": on_rdflib(kg, queries, tmp)}
+        tenth = {
+            "records": records // 10,
+            "triples": len(kg.store.db),
+            "oxigraph": timed_queries(kg, queries),
+            "rdflib": on_rdflib(kg, queries, tmp),
+        }
     return report(records, good, triples, ours, theirs, full, tenth)
 
 
@@ -182,26 +191,40 @@ def gib(kib: int) -> str:
 
 def report(records: int, good: int, triples: int, ours: dict, theirs: dict, full: dict, tenth: dict | None) -> str:
     ratio = ours["seconds"] / theirs["seconds"]
-    lines = [f"## Import: {records:,} Vesiclepedia-shaped records", "",
-             f"Measured by `bench/run_import.py` on {machine()}. The file is written by "
-             f"`bench/generate_vesiclepedia.py`: {records} records ({good} good, {records - good} malformed), "
-             f"{triples} triples in the import graph; the store then holds {full['triples']} triples.", "",
-             "| load | wall s | peak memory | records/s |", "| --- | ---: | ---: | ---: |",
-             f"| `exoowl import vesiclepedia` (read, normalise, check, write N-Quads, bulk-load into a checkpoint, commit) | "
-             f"{ours['seconds']:.1f} | {gib(ours['peak_kib'])} | {good / ours['seconds']:,.0f} |",
-             f"| pyoxigraph `bulk_load` of the same triples as N-Triples, empty store | {theirs['seconds']:.1f} | "
-             f"{gib(theirs['peak_kib'])} | – |", "",
-             f"exoowl's import takes {ratio:.1f}x the bulk loader's time (targets: at most 3x, 3 minutes, 2 GiB). "
-             "Its peak memory is the bulk loader's own: reading and writing the records takes about 65 MB "
-             "whatever the file size (the record IDs seen are kept as a bitmap).", ""]
+    lines = [
+        f"## Import: {records:,} Vesiclepedia-shaped records",
+        "",
+        f"Measured by `bench/run_import.py` on {machine()}. The file is written by "
+        f"`bench/generate_vesiclepedia.py`: {records} records ({good} good, {records - good} malformed), "
+        f"{triples} triples in the import graph; the store then holds {full['triples']} triples.",
+        "",
+        "| load | wall s | peak memory | records/s |",
+        "| --- | ---: | ---: | ---: |",
+        f"| `exoowl import vesiclepedia` (read, normalise, check, write N-Quads, bulk-load into a checkpoint, commit) | "
+        f"{ours['seconds']:.1f} | {gib(ours['peak_kib'])} | {good / ours['seconds']:,.0f} |",
+        f"| pyoxigraph `bulk_load` of the same triples as N-Triples, empty store | {theirs['seconds']:.1f} | "
+        f"{gib(theirs['peak_kib'])} | – |",
+        "",
+        f"exoowl's import takes {ratio:.1f}x the bulk loader's time (targets: at most 3x, 3 minutes, 2 GiB). "
+        "Its peak memory is the bulk loader's own: reading and writing the records takes about 65 MB "
+        "whatever the file size (the record IDs seen are kept as a bitmap).",
+        "",
+    ]
     lines += queries_table(f"Named queries and the label search on that store ({full['triples']} triples)", full)
     if tenth:
-        lines += queries_table(f"The same on a tenth of it: the curated graph and {tenth['records']:,} records "
-                               f"({tenth['triples']} triples)", tenth)
+        lines += queries_table(
+            f"The same on a tenth of it: the curated graph and {tenth['records']:,} records "
+            f"({tenth['triples']} triples)",
+            tenth,
+        )
     slowest = max(statistics.median(s) for _, s in full["oxigraph"].values()) * 1000
-    search = max(statistics.median(s) for name, (_, s) in full["oxigraph"].items() if name.startswith("label-search")) * 1000
-    lines += [f"At {full['triples']} triples the slowest named query's median on pyoxigraph is {slowest:.1f} ms and "
-              f"the slowest label search's {search:.1f} ms (targets: under 100 ms and under 50 ms)."]
+    search = (
+        max(statistics.median(s) for name, (_, s) in full["oxigraph"].items() if name.startswith("label-search")) * 1000
+    )
+    lines += [
+        f"At {full['triples']} triples the slowest named query's median on pyoxigraph is {slowest:.1f} ms and "
+        f"the slowest label search's {search:.1f} ms (targets: under 100 ms and under 50 ms)."
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -209,16 +232,25 @@ def queries_table(title: str, part: dict) -> list[str]:
     rdflib = part["rdflib"]
     lines = [f"### {title}", ""]
     if rdflib.get("out_of_memory"):
-        lines += [f"rdflib {rdflib_version()} ran out of its {RDFLIB_MEMORY / 1024 ** 3:.0f} GiB after loading "
-                  f"{rdflib['loaded']:,} of the {part['triples']:,} triples ({rdflib['seconds']:.0f} s), so its column is "
-                  "empty here; pyoxigraph ran each query "
-                  f"{QUERY_RUNS} times in-process.", ""]
+        lines += [
+            f"rdflib {rdflib_version()} ran out of its {RDFLIB_MEMORY / 1024**3:.0f} GiB after loading "
+            f"{rdflib['loaded']:,} of the {part['triples']:,} triples ({rdflib['seconds']:.0f} s), so its column is "
+            "empty here; pyoxigraph ran each query "
+            f"{QUERY_RUNS} times in-process.",
+            "",
+        ]
     else:
-        lines += [f"pyoxigraph ran each query {QUERY_RUNS} times in-process. rdflib {rdflib_version()} loaded the same "
-                  f"N-Quads in {rdflib['load_seconds']:.0f} s (peak {gib(rdflib['peak_kib'])}) and ran each query once, "
-                  f"and 5 more times (their median) when that took under 5 s; a query still running after "
-                  f"{RDFLIB_LIMIT} s was stopped.", ""]
-    lines += ["| query | rows | pyoxigraph median ms | p95 ms | rdflib median ms |", "| --- | ---: | ---: | ---: | ---: |"]
+        lines += [
+            f"pyoxigraph ran each query {QUERY_RUNS} times in-process. rdflib {rdflib_version()} loaded the same "
+            f"N-Quads in {rdflib['load_seconds']:.0f} s (peak {gib(rdflib['peak_kib'])}) and ran each query once, "
+            f"and 5 more times (their median) when that took under 5 s; a query still running after "
+            f"{RDFLIB_LIMIT} s was stopped.",
+            "",
+        ]
+    lines += [
+        "| query | rows | pyoxigraph median ms | p95 ms | rdflib median ms |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
     for name, (rows, samples) in part["oxigraph"].items():
         theirs = rdflib.get("queries", {}).get(name, {})
         other = f"{theirs['median_ms']:.1f}" if "median_ms" in theirs else theirs.get("error", "–")

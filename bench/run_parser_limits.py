@@ -2,18 +2,19 @@
 process, so each text runs in a child process, as a gunicorn worker would), and what the safety
 policy costs per request. Writes bench/RESULTS.md's 'parser-limits' section.
 Run: ``.venv/bin/python bench/run_parser_limits.py`` (a few minutes)."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_core import machine, median_ms, write_section  # noqa: E402
+from run_core import machine, median_ms, write_section
 
-from exoowl.sparql_safety import ENGINE_LIMITS, Policy, analyse  # noqa: E402
+from exoowl.sparql_safety import ENGINE_LIMITS, Policy, analyse
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = [1000, 2000, 2500, 3000, 5000, 8000, 10000, 20000, 50000]
@@ -29,8 +30,10 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "nested `{}`": lambda n: "ASK " + "{" * n + "}" * n,
     "triple patterns in one group": lambda n: "ASK { " + " . ".join(f"?s <p:a{i}> ?o{i}" for i in range(n)) + " }",
 }
-CHILD = ("import pyoxigraph as ox, sys\ntext = sys.stdin.read()\n"
-         "try:\n    ox.Store().query(text)\nexcept SyntaxError:\n    pass\n")
+CHILD = (
+    "import pyoxigraph as ox, sys\ntext = sys.stdin.read()\n"
+    "try:\n    ox.Store().query(text)\nexcept SyntaxError:\n    pass\n"
+)
 
 
 def crashes(text: str) -> bool | None:
@@ -57,9 +60,13 @@ def policy_cost() -> list[tuple[str, str]]:
     named = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "queries").glob("*.rq"))]
     data = "INSERT DATA { " + " ".join(f'<http://x/s{i}> <http://x/p> "value {i}" .' for i in range(20000)) + " }"
     rows = []
-    for label, run in [(f"each of the {len(named)} named queries (check + parser confirmation)",
-                        lambda: [policy.query(text) for text in named]),
-                       (f"a {len(data) / 1e6:.1f} MB INSERT DATA update", lambda: policy.update(data))]:
+    for label, run in [
+        (
+            f"each of the {len(named)} named queries (check + parser confirmation)",
+            lambda: [policy.query(text) for text in named],
+        ),
+        (f"a {len(data) / 1e6:.1f} MB INSERT DATA update", lambda: policy.update(data)),
+    ]:
         samples = []
         for _ in range(10):
             started = time.perf_counter()
@@ -70,19 +77,27 @@ def policy_cost() -> list[tuple[str, str]]:
 
 
 def main() -> None:
-    lines = ["## Parser limits: where pyoxigraph crashes, and what the safety checks cost", "",
-             f"Measured by `bench/run_parser_limits.py` on {machine()}. Each text runs in a child process "
-             "(a stack overflow is a segfault: it ends the process, as it would end a gunicorn worker). "
-             f"The policy refuses a request before pyoxigraph sees it past {ENGINE_LIMITS.max_nesting} nested "
-             f"brackets, {ENGINE_LIMITS.max_deepening:,} operators and group elements ('counted') or "
-             f"{ENGINE_LIMITS.max_patterns} triple patterns (the last row: pyoxigraph's planner, not a crash).", "",
-             "| shape | first size that crashed | counted at that size | refused |", "| --- | ---: | ---: | --- |"]
+    lines = [
+        "## Parser limits: where pyoxigraph crashes, and what the safety checks cost",
+        "",
+        f"Measured by `bench/run_parser_limits.py` on {machine()}. Each text runs in a child process "
+        "(a stack overflow is a segfault: it ends the process, as it would end a gunicorn worker). "
+        f"The policy refuses a request before pyoxigraph sees it past {ENGINE_LIMITS.max_nesting} nested "
+        f"brackets, {ENGINE_LIMITS.max_deepening:,} operators and group elements ('counted') or "
+        f"{ENGINE_LIMITS.max_patterns} triple patterns (the last row: pyoxigraph's planner, not a crash).",
+        "",
+        "| shape | first size that crashed | counted at that size | refused |",
+        "| --- | ---: | ---: | --- |",
+    ]
     for name, shape in SHAPES.items():
         at, counted = first_crash(shape)
         size = int(at.split()[0].replace(",", "")) if at[0].isdigit() else SIZES[-1]
         features = analyse(shape(size))
-        refused = (features.deepening > ENGINE_LIMITS.max_deepening or features.nesting > ENGINE_LIMITS.max_nesting
-                   or features.patterns > ENGINE_LIMITS.max_patterns)
+        refused = (
+            features.deepening > ENGINE_LIMITS.max_deepening
+            or features.nesting > ENGINE_LIMITS.max_nesting
+            or features.patterns > ENGINE_LIMITS.max_patterns
+        )
         lines.append(f"| {name} | {at} | {counted:,} | {'yes' if refused else 'no'} |")
         print(lines[-1], flush=True)
     lines += ["", "| safety check | median ms |", "| --- | ---: |"]

@@ -1,4 +1,5 @@
 """Flask app factory: ``create_app()`` serves the store configured by ``EXOOWL_*`` settings."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -2,6 +2,7 @@
 
 Without a configured token the server is read-only. The token is compared in constant time and
 never echoed: not in problem bodies, not in logs."""
+
 from __future__ import annotations
 
 import hmac
@@ -15,8 +16,10 @@ from exoowl.errors import Forbidden, Unauthorized
 def require_writer(request: Request, settings: Settings) -> None:
     """Return when the request may write; else Forbidden (read-only server) or Unauthorized."""
     if settings.remote_store:
-        raise Forbidden("this server serves a SPARQL server's data read-only: write at that server's own "
-                        "update and Graph Store endpoints")
+        raise Forbidden(
+            "this server serves a SPARQL server's data read-only: write at that server's own "
+            "update and Graph Store endpoints"
+        )
     if not settings.update_token:
         raise Forbidden("this server is read-only: writes are enabled by starting it with EXOOWL_UPDATE_TOKEN set")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")

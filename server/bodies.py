@@ -2,10 +2,12 @@
 read here, up to one byte past ``EXOOWL_MAX_REQUEST_BYTES``: longer is a 413 before any view
 runs (Werkzeug alone would cut it at the limit without a word, and half of a two-part update
 would be committed); shorter is handed on with its length, as if the client had sent one."""
+
 from __future__ import annotations
 
 import io
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge

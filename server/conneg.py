@@ -1,7 +1,8 @@
 """Content negotiation: the ``format`` / ``output`` parameter, else Accept with its q-values."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from flask import Request
 
@@ -23,8 +24,9 @@ def choose_format(formats: Sequence[Format], request: Request) -> tuple[Format, 
     by_type.update({t: f for f in formats for t in f.media_types if t not in by_type})
     best = request.accept_mimetypes.best_match(list(by_type))
     if best is None:
-        raise NotAcceptable(f"none of the accepted types ({request.headers['Accept']}) fits this answer",
-                            supported(formats))
+        raise NotAcceptable(
+            f"none of the accepted types ({request.headers['Accept']}) fits this answer", supported(formats)
+        )
     return by_type[best], best
 
 

@@ -1,4 +1,5 @@
 """CORS: browsers on the configured origins (``EXOOWL_CORS_ORIGINS``, ``*`` by default) may call the app."""
+
 from __future__ import annotations
 
 from flask import Flask, Response, request

@@ -4,6 +4,7 @@ HTTP errors raised by Flask and Werkzeug (404, 405, 413 …) become problems too
 headers (``Allow``); anything unexpected becomes a 500 problem whose body carries no traceback
 (the traceback goes to the log). A browser (a request preferring HTML to JSON) gets the same
 problem as an HTML page, every value escaped by the template."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +13,6 @@ from flask import Flask, Response, current_app, has_request_context, json, rende
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from exoowl.errors import ExoowlError
-
 
 PROBLEM = "application/problem+json"
 
@@ -31,7 +31,9 @@ def _wants_html() -> bool:
     if not has_request_context():
         return False
     accept = request.accept_mimetypes
-    return accept["text/html"] > max(accept[PROBLEM], accept["application/json"], accept["application/sparql-results+json"])
+    return accept["text/html"] > max(
+        accept[PROBLEM], accept["application/json"], accept["application/sparql-results+json"]
+    )
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -44,9 +46,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge) -> Response:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        return problem(413, "Request too large",
-                       f"the request body is over {limit} bytes, the most this server reads "
-                       "(setting EXOOWL_MAX_REQUEST_BYTES)", limit=limit)
+        return problem(
+            413,
+            "Request too large",
+            f"the request body is over {limit} bytes, the most this server reads (setting EXOOWL_MAX_REQUEST_BYTES)",
+            limit=limit,
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
@@ -59,5 +64,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         current_app.logger.exception("unexpected error answering a request")
-        return problem(500, "Internal server error",
-                       f"the server failed to answer ({type(exc).__name__}); the details are in its log")
+        return problem(
+            500,
+            "Internal server error",
+            f"the server failed to answer ({type(exc).__name__}); the details are in its log",
+        )

@@ -5,6 +5,7 @@ A graph is named indirectly (``/store?graph=IRI``, ``/store?default``) or direct
 EXOOWL_PUBLIC_URL, or the server's configured address: never the request's Host header). GET and HEAD read the committed store;
 PUT (replace), POST (add; to ``/store`` itself: a new graph, 201 with its Location) and DELETE
 write through the same gated, atomic writer as SPARQL Update, with the same bearer token."""
+
 from __future__ import annotations
 
 import uuid
@@ -53,7 +54,7 @@ def graph_store(_: str | None = None) -> Response:
     return written(report, 201 if report.created else 200)
 
 
-def _target() -> str | None | object:
+def _target() -> str | object | None:
     """The graph a request names: None for the default graph, an IRI, or NEW_GRAPH."""
     if request.view_args and "_" in request.view_args:
         if "graph" in request.args or "default" in request.args:
@@ -88,7 +89,5 @@ def _payload(target: str | None) -> list[ox.Triple]:
     if request.mimetype == "multipart/form-data":
         if not request.files:
             raise UsageError("the multipart/form-data request has no file parts")
-        return [t for part in request.files.values()
-                for t in parse_graph_payload(part.read(), part.mimetype, base)]
+        return [t for part in request.files.values() for t in parse_graph_payload(part.read(), part.mimetype, base)]
     return parse_graph_payload(request.get_data(), request.mimetype, base)
-

@@ -1,4 +1,5 @@
 """gunicorn hooks for ``exoowl serve`` (loaded with ``--config python:exoowl_server.gunicorn_conf``)."""
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,7 @@ def redact(text: str, token: str | None) -> str:
     """A request line or query string without secrets: the update token wherever it appears
     (raw or percent-encoded) and the values of secret-looking parameters."""
     if token:
-        for form in {token, re.sub(r"[^A-Za-z0-9_.~-]", lambda m: "%{:02X}".format(ord(m.group())), token)}:
+        for form in {token, re.sub(r"[^A-Za-z0-9_.~-]", lambda m: f"%{ord(m.group()):02X}", token)}:
             text = text.replace(form, REDACTED)
     return SECRET_PARAMETERS.sub(lambda m: m.group(1) + REDACTED, text)
 

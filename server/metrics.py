@@ -3,11 +3,12 @@
 Under ``exoowl serve`` every gunicorn worker writes its samples to the directory named by
 ``PROMETHEUS_MULTIPROC_DIR`` and a scrape of any worker adds them all up; in a single process
 (the Flask test client) the default registry is used."""
+
 from __future__ import annotations
 
 import os
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -17,8 +18,12 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from .state import StoreHandle
 
 REQUESTS = Counter("exoowl_http_requests_total", "HTTP requests answered", ["method", "endpoint", "status"])
-LATENCY = Histogram("exoowl_http_request_duration_seconds", "Time to answer an HTTP request", ["endpoint"],
-                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+LATENCY = Histogram(
+    "exoowl_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
 TIMEOUTS = Counter("exoowl_query_timeouts_total", "Requests stopped because they ran past the query timeout")
 
 
@@ -29,8 +34,9 @@ class StoreSizeCollector:
         self.handle = handle
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        gauge = GaugeMetricFamily("exoowl_store_triples", "Triples in each named graph of the served build",
-                                  labels=["graph"])
+        gauge = GaugeMetricFamily(
+            "exoowl_store_triples", "Triples in each named graph of the served build", labels=["graph"]
+        )
         for stats in self.handle.statistics():
             gauge.add_metric([stats.graph], stats.triples)
         yield gauge

@@ -1,6 +1,7 @@
 """The web interface: YASGUI at ``/``, entity pages for our IRIs, ``/ontology``, ``/network`` and the
 release download. SPARQL lives in ``server/queries/*.rq``; the front-end packages come from npm
 (``make install`` copies them to ``server/static/vendor/``)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,9 @@ from .web_ontology import class_tree, count_inferred, pylode_html, with_intro
 STATIC = Path(__file__).resolve().parent / "static"
 VENDOR_FILES = ("yasgui.min.js", "yasgui.min.css", "cytoscape.min.js")
 
-pages_blueprint = Blueprint("pages", __name__, template_folder="templates",
-                            static_folder="static", static_url_path="/assets")
+pages_blueprint = Blueprint(
+    "pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
+)
 
 
 def missing_vendor_files() -> list[str]:
@@ -28,8 +30,10 @@ def missing_vendor_files() -> list[str]:
 
 @pages_blueprint.route("/")
 def index() -> str:
-    queries = [{"name": q.name, "question": q.question, "sparql": q.sparql}
-               for q in named_queries(settings().queries_dir).values()]
+    queries = [
+        {"name": q.name, "question": q.question, "sparql": q.sparql}
+        for q in named_queries(settings().queries_dir).values()
+    ]
     graphs = [(s.graph, s.triples) for s in store_handle().statistics()]  # cached per build
     return render_template("index.html", queries=queries, graphs=graphs, missing=missing_vendor_files())
 
@@ -44,8 +48,7 @@ def ontology() -> str:
     configured = settings()
     tree = class_tree()
     intro = render_template("ontology_intro.html", tree=tree, inferred=count_inferred(tree))
-    return with_intro(pylode_html(configured.release_file, configured.var_dir / "cache" / "ontology-doc"),
-                      intro)
+    return with_intro(pylode_html(configured.release_file, configured.var_dir / "cache" / "ontology-doc"), intro)
 
 
 @pages_blueprint.route("/ontology/<path:term>")

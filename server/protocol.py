@@ -4,6 +4,7 @@ GET (``query`` in the URL), POST form (``application/x-www-form-urlencoded``) an
 (``application/sparql-query`` / ``application/sparql-update``, UTF-8 only). A GET with no query
 asks for the service description.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,8 +17,10 @@ from exoowl.errors import UnsupportedMediaType, UsageError
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
-DATASET_PARAMETERS = {"query": ("default-graph-uri", "named-graph-uri"),
-                      "update": ("using-graph-uri", "using-named-graph-uri")}
+DATASET_PARAMETERS = {
+    "query": ("default-graph-uri", "named-graph-uri"),
+    "update": ("using-graph-uri", "using-named-graph-uri"),
+}
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,9 @@ def read_operation(request: Request) -> Operation:
     if request.mimetype in (QUERY_TYPE, UPDATE_TYPE):
         return _direct(request)
     got = request.mimetype or "no Content-Type"
-    raise UnsupportedMediaType(f"POST a query as {FORM} (query=…) or {QUERY_TYPE}, an update as {FORM} "
-                               f"(update=…) or {UPDATE_TYPE}; got {got}")
+    raise UnsupportedMediaType(
+        f"POST a query as {FORM} (query=…) or {QUERY_TYPE}, an update as {FORM} (update=…) or {UPDATE_TYPE}; got {got}"
+    )
 
 
 def _from_get(params: MultiDict) -> Operation:

@@ -1,6 +1,7 @@
 """``/sparql``: the SPARQL 1.1 Protocol's query and update operations and its service description.
 Reading the request is in ``protocol``, choosing the answer's format in ``conneg``, who may write
 in ``auth``; the checks, the RDF and the gated, atomic writes are the core's."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ from exoowl.formats import GRAPH_RESULT_FORMATS, RESULT_FORMATS
 from exoowl.query import run_checked, serialize
 from exoowl.service import SD_PREFIXES, service_description
 from exoowl.sparql_safety import analyse, named_node, with_using
-from exoowl.write import WriteReport, Writer
+from exoowl.write import Writer, WriteReport
 
 from .auth import require_writer
 from .conneg import choose_format
@@ -43,8 +44,14 @@ def run_query(operation: Operation) -> Any:
         return run_checked(current_store(), settings().safety, operation.text, base_iri=request.base_url)
     default = [named_node(g, "default-graph-uri").value for g in operation.default_graphs]
     named = [named_node(g, "named-graph-uri").value for g in operation.named_graphs]
-    return run_checked(current_store(), settings().safety, operation.text, default_graphs=default,
-                       named_graphs=named, base_iri=request.base_url)
+    return run_checked(
+        current_store(),
+        settings().safety,
+        operation.text,
+        default_graphs=default,
+        named_graphs=named,
+        base_iri=request.base_url,
+    )
 
 
 def run_update(operation: Operation) -> WriteReport:
@@ -55,8 +62,10 @@ def run_update(operation: Operation) -> WriteReport:
     default = [named_node(g, "using-graph-uri") for g in operation.default_graphs]
     named = [named_node(g, "using-named-graph-uri") for g in operation.named_graphs]
     if operation.dataset_given and analyse(operation.text).uses("USING", "WITH"):
-        raise UsageError("using-graph-uri / using-named-graph-uri may not be combined with USING or WITH "
-                         "in the update (SPARQL 1.1 Protocol §2.2.3)")
+        raise UsageError(
+            "using-graph-uri / using-named-graph-uri may not be combined with USING or WITH "
+            "in the update (SPARQL 1.1 Protocol §2.2.3)"
+        )
     return writer().update(with_using(operation.text, default, named), base_iri=settings().public_base + "sparql")
 
 
@@ -71,10 +80,13 @@ def written(report: WriteReport, status: int = 200) -> Response:
 
 def describe_service() -> Response:
     chosen, media_type = choose_format(GRAPH_RESULT_FORMATS, request)
-    triples = service_description(request.base_url, store_handle().statistics(),
-                                  [f.iri for f in (*RESULT_FORMATS, *GRAPH_RESULT_FORMATS)],
-                                  remote=settings().remote_access.anything,
-                                  updates=bool(settings().update_token))
+    triples = service_description(
+        request.base_url,
+        store_handle().statistics(),
+        [f.iri for f in (*RESULT_FORMATS, *GRAPH_RESULT_FORMATS)],
+        remote=settings().remote_access.anything,
+        updates=bool(settings().update_token),
+    )
     return _answer(serialize(triples, chosen.name, SD_PREFIXES), media_type)
 
 

@@ -1,5 +1,6 @@
 """The store a server process reads: the committed local build, reopened when a build swaps in a
 new one, or a SPARQL server (``--store sparql+http://…``)."""
+
 from __future__ import annotations
 
 import os
@@ -56,8 +57,11 @@ class StoreHandle:
         change an imported graph (it is read-only), so its counts hold until the next import."""
         assert self.path is not None
         imports = (StoreLocation(self.path).manifest() or {}).get("imports", {})
-        self._known = {s.graph: s for s in self._statistics or []
-                       if is_import_graph(s.graph) and s.graph in imports and imports[s.graph] == self._imports.get(s.graph)}
+        self._known = {
+            s.graph: s
+            for s in self._statistics or []
+            if is_import_graph(s.graph) and s.graph in imports and imports[s.graph] == self._imports.get(s.graph)
+        }
         self._imports = imports
         self._statistics = None
 

@@ -6,6 +6,7 @@ The core the query held is freed at once and the client learns what happened. Ou
 
 One watchdog thread per worker process watches the request in hand (gunicorn's sync workers
 answer one request at a time); arming and disarming it per request costs a lock, not a thread."""
+
 from __future__ import annotations
 
 import os
@@ -21,10 +22,13 @@ from .metrics import TIMEOUTS
 
 def _problem(seconds: float) -> bytes:
     """The whole HTTP response, written by hand: the worker cannot go back through WSGI."""
-    body = problem(503, "Query timeout",
-                   f"the request ran past the query timeout of {seconds:g} s and was stopped").get_data()
-    head = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
-            f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n").encode()
+    body = problem(
+        503, "Query timeout", f"the request ran past the query timeout of {seconds:g} s and was stopped"
+    ).get_data()
+    head = (
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
+        f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+    ).encode()
     return head + body
 
 

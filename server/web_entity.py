@@ -1,4 +1,5 @@
 """Entity pages: each IRI of ours dereferences to HTML or RDF by content negotiation."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,17 +17,39 @@ from .web_queries import Term, construct, display, href, select
 RDFS, OBO, OBOINOWL, SKOS = PREFIXES["rdfs"], PREFIXES["obo"], PREFIXES["oboInOwl"], PREFIXES["skos"]
 TYPE = PREFIXES["rdf"] + "type"
 LABEL, SEE_ALSO, DEFINITION = RDFS + "label", RDFS + "seeAlso", OBO + "IAO_0000115"
-SYNONYMS = {OBOINOWL + "hasExactSynonym": "exact", OBOINOWL + "hasRelatedSynonym": "related",
-            OBOINOWL + "hasBroadSynonym": "broad", OBOINOWL + "hasNarrowSynonym": "narrow",
-            SKOS + "altLabel": "alternative"}
-RDF_TYPES = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples",
-             "application/rdf+xml": "rdfxml"}
-LINK_SOURCES = {"exocarta.org": "ExoCarta", "microvesicles.org": "Vesiclepedia", "mirbase.org": "miRBase",
-                "ncbi.nlm.nih.gov": "NCBI Gene", "cellosaurus.org": "Cellosaurus", "uniprot.org": "UniProt",
-                "genenames.org": "HGNC"}
-FORMAT_NAMES = {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
-                "json": "application/ld+json", "nt": "application/n-triples", "ntriples": "application/n-triples",
-                "rdf": "application/rdf+xml", "rdfxml": "application/rdf+xml", "html": "text/html"}
+SYNONYMS = {
+    OBOINOWL + "hasExactSynonym": "exact",
+    OBOINOWL + "hasRelatedSynonym": "related",
+    OBOINOWL + "hasBroadSynonym": "broad",
+    OBOINOWL + "hasNarrowSynonym": "narrow",
+    SKOS + "altLabel": "alternative",
+}
+RDF_TYPES = {
+    "text/turtle": "turtle",
+    "application/ld+json": "jsonld",
+    "application/n-triples": "ntriples",
+    "application/rdf+xml": "rdfxml",
+}
+LINK_SOURCES = {
+    "exocarta.org": "ExoCarta",
+    "microvesicles.org": "Vesiclepedia",
+    "mirbase.org": "miRBase",
+    "ncbi.nlm.nih.gov": "NCBI Gene",
+    "cellosaurus.org": "Cellosaurus",
+    "uniprot.org": "UniProt",
+    "genenames.org": "HGNC",
+}
+FORMAT_NAMES = {
+    "ttl": "text/turtle",
+    "turtle": "text/turtle",
+    "jsonld": "application/ld+json",
+    "json": "application/ld+json",
+    "nt": "application/n-triples",
+    "ntriples": "application/n-triples",
+    "rdf": "application/rdf+xml",
+    "rdfxml": "application/rdf+xml",
+    "html": "text/html",
+}
 
 
 INCOMING_SHOWN = 2000  # entity-incoming.rq's LIMIT
@@ -63,8 +86,18 @@ class Entity:
     @property
     def known(self) -> bool:
         """Whether any statement is about it or refers to it (blank-node objects aside)."""
-        return any((self.labels, self.types, self.definitions, self.synonyms, self.links_out, self.data,
-                    self.outgoing, self.incoming))
+        return any(
+            (
+                self.labels,
+                self.types,
+                self.definitions,
+                self.synonyms,
+                self.links_out,
+                self.data,
+                self.outgoing,
+                self.incoming,
+            )
+        )
 
     @property
     def title(self) -> str:
@@ -80,7 +113,9 @@ def _link(term: Term, label: Term | None = None) -> Link:
 def _link_out(iri: str) -> Link:
     """A link out, named after the database it goes to (ExoCarta, Vesiclepedia, miRBase, …)."""
     host = urlsplit(iri).hostname or ""
-    source = next((name for domain, name in LINK_SOURCES.items() if host == domain or host.endswith("." + domain)), host)
+    source = next(
+        (name for domain, name in LINK_SOURCES.items() if host == domain or host.endswith("." + domain)), host
+    )
     return Link(source, iri, iri)
 
 

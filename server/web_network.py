@@ -1,4 +1,5 @@
 """``/network.json``: the Table 2 transfer findings as a graph donor → cargo → recipient → target gene → outcome."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,15 +36,26 @@ def _kind(row: dict[str, Term]) -> str:
 
 def _node(row: dict[str, Term]) -> dict[str, Any]:
     node = row["node"]
-    return {"data": {"id": node.value, "label": display(node, row.get("nodeLabel")),
-                     "kind": _kind(row), "href": href(node.value)}}
+    return {
+        "data": {
+            "id": node.value,
+            "label": display(node, row.get("nodeLabel")),
+            "kind": _kind(row),
+            "href": href(node.value),
+        }
+    }
 
 
 def _links(roles: dict[str, list[dict[str, Term]]]) -> list[tuple[str, str]]:
     """Edges of one finding: each present step of the chain to the next present one."""
     present = [roles[r] for r in CHAIN if r in roles]
-    return [(a["node"].value, b["node"].value) for left, right in zip(present, present[1:])
-            for a in left for b in right if a["node"].value != b["node"].value]
+    return [
+        (a["node"].value, b["node"].value)
+        for left, right in zip(present, present[1:])
+        for a in left
+        for b in right
+        if a["node"].value != b["node"].value
+    ]
 
 
 def network(cancer: str | None = None, process: str | None = None) -> dict[str, Any]:
@@ -56,8 +68,9 @@ def network(cancer: str | None = None, process: str | None = None) -> dict[str, 
             for row in rows:
                 nodes.setdefault(row["node"].value, _node(row))
         for source, target in _links(roles):
-            edge = edges.setdefault((source, target), {"data": {
-                "id": f"e{len(edges)}", "source": source, "target": target, "findings": []}})
+            edge = edges.setdefault(
+                (source, target), {"data": {"id": f"e{len(edges)}", "source": source, "target": target, "findings": []}}
+            )
             edge["data"]["findings"].append(href(finding))
     return {"nodes": list(nodes.values()), "edges": list(edges.values()), "findings": len(findings)}
 
@@ -66,6 +79,11 @@ def facets() -> dict[str, list[dict[str, Any]]]:
     """The filter choices: cancers and processes of the transfer findings, with their finding counts."""
     choices: dict[str, list[dict[str, Any]]] = {"cancer": [], "process": []}
     for row in select("network-filters"):
-        choices[row["facet"].value].append({"iri": row["value"].value, "label": display(row["value"], row.get("valueLabel")),
-                                            "findings": int(row["findings"].value)})
+        choices[row["facet"].value].append(
+            {
+                "iri": row["value"].value,
+                "label": display(row["value"], row.get("valueLabel")),
+                "findings": int(row["findings"].value),
+            }
+        )
     return choices

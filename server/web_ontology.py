@@ -1,5 +1,6 @@
 """``/ontology``: pyLODE documentation of the release (generated once per release, cached) and the class
 hierarchy with the inferred classification."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,10 @@ def _ontpub_html(release: Path) -> str:
         return OntPub(ontology=str(release)).make_html()
     except Exception as exc:  # pyLODE's own errors, and rdflib's on a release it cannot read
         logging.getLogger(__name__).warning("pyLODE could not document %s: %s", release, exc)
-        raise Unavailable(f"the ontology's documentation cannot be made ({type(exc).__name__}: {exc}); "
-                          "the release itself is at /ontology/exoowl.owl") from None
+        raise Unavailable(
+            f"the ontology's documentation cannot be made ({type(exc).__name__}: {exc}); "
+            "the release itself is at /ontology/exoowl.owl"
+        ) from None
 
 
 def release_key(release: Path) -> str:
@@ -75,7 +78,7 @@ class ClassNode:
     label: str
     href: str
     inferred: bool = False
-    children: list["ClassNode"] = field(default_factory=list)
+    children: list[ClassNode] = field(default_factory=list)
 
 
 @dataclass
@@ -115,8 +118,12 @@ class Hierarchy:
         return {p for p in candidates if not any(p in self.ancestors(q) for q in candidates - {p})}
 
 
-def _node(tree: Hierarchy, iri: str, children: dict[str, list[str]], parent: str | None, path: frozenset[str]) -> ClassNode:
-    node = ClassNode(iri, tree.labels.get(iri, iri), href(iri), parent is not None and (iri, parent) not in tree.asserted)
+def _node(
+    tree: Hierarchy, iri: str, children: dict[str, list[str]], parent: str | None, path: frozenset[str]
+) -> ClassNode:
+    node = ClassNode(
+        iri, tree.labels.get(iri, iri), href(iri), parent is not None and (iri, parent) not in tree.asserted
+    )
     for child in sorted(children.get(iri, ()), key=lambda c: tree.labels.get(c, c).lower()):
         if child not in path:
             node.children.append(_node(tree, child, children, iri, path | {child}))

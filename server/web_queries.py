@@ -1,7 +1,8 @@
 """The web pages' internal SPARQL (``server/queries/*.rq``), run against the served store."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ LOCAL_SPACES = ("id/", "ontology/")
 Term = ox.NamedNode | ox.Literal | ox.BlankNode
 
 
-@lru_cache(maxsize=None)
+@cache
 def internal_query(name: str) -> NamedQuery:
     return parse_named_query(QUERIES_DIR / f"{name}.rq")
 
@@ -40,8 +41,8 @@ def construct(name: str, **bindings: ox.NamedNode) -> list[ox.Triple]:
 
 def local_href(iri: str) -> str | None:
     """The path on this server of one of our IRIs (``…/id/gene/967`` → ``/id/gene/967``), else None."""
-    if iri.startswith(BASE) and iri[len(BASE):].startswith(LOCAL_SPACES):
-        return "/" + iri[len(BASE):]
+    if iri.startswith(BASE) and iri[len(BASE) :].startswith(LOCAL_SPACES):
+        return "/" + iri[len(BASE) :]
     return None
 
 

@@ -1,11 +1,12 @@
 """Shared fixtures: a copy of the minimal fixture project, and the real project built once."""
+
 from __future__ import annotations
 
 import http.server
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

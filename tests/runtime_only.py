@@ -3,6 +3,7 @@ distributions outside the runtime closure (the test extras and whatever else thi
 holds) cannot be imported. Run by ``test_runtime_install.py`` as
 ``python tests/runtime_only.py DIST [DIST ...]`` with the distributions allowed; prints the
 modules that failed and exits 1 when any did."""
+
 from __future__ import annotations
 
 import importlib.abc
@@ -19,8 +20,9 @@ class RuntimeOnly(importlib.abc.MetaPathFinder):
 
     def __init__(self, allowed: set[str]) -> None:
         owners = importlib.metadata.packages_distributions()
-        self.blocked = {module for module, dists in owners.items()
-                        if not {d.lower().replace("_", "-") for d in dists} & allowed}
+        self.blocked = {
+            module for module, dists in owners.items() if not {d.lower().replace("_", "-") for d in dists} & allowed
+        }
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
         if fullname.partition(".")[0] in self.blocked:

@@ -1,4 +1,5 @@
 """Test helper: a committed store location holding given named graphs (no build pipeline)."""
+
 from __future__ import annotations
 
 from pathlib import Path

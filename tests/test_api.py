@@ -1,4 +1,5 @@
 """The Python API for notebooks: open, query, named queries, DataFrames, validation."""
+
 from __future__ import annotations
 
 import exoowl
@@ -7,14 +8,15 @@ from exoowl.config import Settings
 
 def test_open_query_and_dataframe(built_mini: Settings) -> None:
     kg = exoowl.open(built_mini.store_path, root=built_mini.root)
-    frame = kg.query("SELECT ?l WHERE { ?x a <https://w3id.org/exoowl/ontology/CellLine> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l").to_dataframe()
+    frame = kg.query(
+        "SELECT ?l WHERE { ?x a <https://w3id.org/exoowl/ontology/CellLine> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l"
+    ).to_dataframe()
     assert list(frame["l"]) == ["A-549", "BGC-823"]
 
 
 def test_named_query_with_parameter(built_mini: Settings) -> None:
     kg = exoowl.open(built_mini.store_path, root=built_mini.root)
-    assert kg.run("problem-findings", line="BGC").records() == [
-        {"finding": "exoid:finding/1", "lineLabel": "BGC-823"}]
+    assert kg.run("problem-findings", line="BGC").records() == [{"finding": "exoid:finding/1", "lineLabel": "BGC-823"}]
     assert kg.run("problem-findings", line="HeLa").rows == []
     assert set(kg.named_queries()) == {"problem-findings"}
 

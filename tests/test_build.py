@@ -1,5 +1,6 @@
 """The build pipeline on the minimal fixture project: store swap, provenance, failures that leave
 the served store untouched, staleness."""
+
 from __future__ import annotations
 
 import os
@@ -54,8 +55,11 @@ def test_defined_class_classifies_curated_individuals(built_mini: Settings) -> N
     inferred = kg.query("""PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
         SELECT ?f WHERE { GRAPH <https://w3id.org/exoowl/graph/inferred> { ?f a exoowl:FindingOnProblematicLine } }""")
     assert [r["f"] for r in inferred.records()] == ["exoid:finding/1"]
-    asserted = kg.query("""PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
-        ASK { ?f a exoowl:FindingOnProblematicLine }""", asserted=True)
+    asserted = kg.query(
+        """PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
+        ASK { ?f a exoowl:FindingOnProblematicLine }""",
+        asserted=True,
+    )
     assert asserted.boolean is False
 
 
@@ -98,7 +102,9 @@ def test_uncited_row_rests_on_the_review_alone(built_mini: Settings) -> None:
     table = built_mini.curated_dir / "findings.tsv"
     append(table, "3\ta549\t\n")
     build(built_mini)
-    rows = open_kg(built_mini).query("""PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
+    rows = open_kg(
+        built_mini
+    ).query("""PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
         SELECT ?p WHERE { <https://w3id.org/exoowl/id/finding/3> ?p ?o FILTER(?p IN (exoowl:hasSource, exoowl:reportedIn)) }""")
     assert [r["p"] for r in rows.records()] == ["exoowl:reportedIn"]
 

@@ -1,4 +1,5 @@
 """The real ``exoowl`` command in a subprocess: outputs and exit codes (0, 1, 2)."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,11 @@ EXOOWL = str(Path(sys.executable).with_name("exoowl"))
 
 def exoowl_env(settings: Settings, token: str | None = None) -> dict[str, str]:
     """The environment an `exoowl` process of these settings runs in (writes enabled by ``token``)."""
-    env = {**os.environ, "EXOOWL_ROOT": str(settings.root),
-           "EXOOWL_STORE": str(settings.remote_store or settings.store_path)}
+    env = {
+        **os.environ,
+        "EXOOWL_ROOT": str(settings.root),
+        "EXOOWL_STORE": str(settings.remote_store or settings.store_path),
+    }
     env.pop("EXOOWL_UPDATE_TOKEN", None)
     env.pop("EXOOWL_ALLOW_REMOTE", None)
     if settings.allow_remote:
@@ -42,7 +46,13 @@ def test_build_then_query_named_with_parameter(mini: Settings) -> None:
 
 
 def test_query_formats(built_mini: Settings) -> None:
-    csv = run(built_mini, "query", "SELECT ?l WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l", "-f", "csv")
+    csv = run(
+        built_mini,
+        "query",
+        "SELECT ?l WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l",
+        "-f",
+        "csv",
+    )
     assert csv.stdout.splitlines()[:3] == ["l", "A-549", "BGC-823"]
     table = run(built_mini, "query", "ASK { ?s ?p ?o }")
     assert table.stdout.strip() == "yes"
@@ -94,8 +104,11 @@ def test_validate_violation_is_exit_1_with_focus_path_message_severity(built_min
     out = run(built_mini, "validate", "--data", str(bad), "--report", str(tmp_path / "r.ttl"))
     assert out.returncode == 1
     line = out.stdout.splitlines()[0].split("\t")
-    assert line[:3] == ["Violation", "https://w3id.org/exoowl/id/cell-line/x",
-                        "https://w3id.org/exoowl/ontology/cellosaurusId"]
+    assert line[:3] == [
+        "Violation",
+        "https://w3id.org/exoowl/id/cell-line/x",
+        "https://w3id.org/exoowl/ontology/cellosaurusId",
+    ]
     assert "CVCL_XXXX" in line[3]
     assert "sh:ValidationReport" in (tmp_path / "r.ttl").read_text()
 

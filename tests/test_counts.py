@@ -1,4 +1,5 @@
 """The inventory counts (listed in the README) agree with the curated tables they come from."""
+
 from __future__ import annotations
 
 import csv

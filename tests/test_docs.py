@@ -1,13 +1,15 @@
 """The README says what the code does: configuration table, commands, data-model picture."""
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from rdflib import Graph
+
 from exoowl.cli import cli
 from exoowl.config import describe_settings
 from exoowl.readme import END, START, inventory_table, mermaid
-from rdflib import Graph
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -47,5 +49,6 @@ def test_inventory_is_listed_in_the_readme(project) -> None:
     from exoowl.store import Store
 
     kg = KnowledgeGraph(project, Store.open(project.store_path))
-    assert block("inventory").strip() == inventory_table(kg.run("inventory")).strip(), \
+    assert block("inventory").strip() == inventory_table(kg.run("inventory")).strip(), (
         "README inventory is stale: run `make release` and commit README.md"
+    )

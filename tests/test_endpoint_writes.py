@@ -1,5 +1,6 @@
 """Writes over HTTP: the bearer token, the SHACL gate's 422, the Graph Store protocol at /store
 (Flask test client over a real store built from the mini fixture project)."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -17,8 +18,10 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 UPDATE = {"Content-Type": "application/sparql-update"}
 TURTLE = {"Content-Type": "text/turtle"}
 EX = "http://example.org/"
-BAD_LINE = (f"PREFIX exoowl: <https://w3id.org/exoowl/ontology/> INSERT DATA {{ GRAPH <{EX}lab> {{ "
-            f"<{EX}line> a exoowl:CellLine ; exoowl:cellosaurusId 'CVCL?' }} }}")
+BAD_LINE = (
+    f"PREFIX exoowl: <https://w3id.org/exoowl/ontology/> INSERT DATA {{ GRAPH <{EX}lab> {{ "
+    f"<{EX}line> a exoowl:CellLine ; exoowl:cellosaurusId 'CVCL?' }} }}"
+)
 
 
 @pytest.fixture
@@ -31,22 +34,30 @@ def committed(client) -> str:
 
 
 def test_an_authorised_update_is_applied_and_answered_with_what_it_did(client) -> None:
-    response = client.post("/sparql", data=f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}s> <{EX}p> 1 }} }}",
-                           headers={**AUTH, **UPDATE})
+    response = client.post(
+        "/sparql", data=f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}s> <{EX}p> 1 }} }}", headers={**AUTH, **UPDATE}
+    )
     assert response.status_code == 200 and response.json["graphs"][f"{EX}g"] == 1
     asked = client.get("/sparql", query_string={"query": f"ASK {{ <{EX}s> <{EX}p> 1 }}"})
     assert asked.json["boolean"] is True
 
 
-@pytest.mark.parametrize("headers, status", [
-    ({}, 401), ({"Authorization": "Bearer wrong-token-wrong-token"}, 401),
-    ({"Authorization": f"Basic {TOKEN}"}, 401), ({"Authorization": "Bearer"}, 401),
-])
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer wrong-token-wrong-token"}, 401),
+        ({"Authorization": f"Basic {TOKEN}"}, 401),
+        ({"Authorization": "Bearer"}, 401),
+    ],
+)
 def test_writes_without_the_token_are_401_and_never_echo_it(client, headers, status) -> None:
     before = committed(client)
-    for response in (client.post("/sparql", data="CLEAR ALL", headers={**headers, **UPDATE}),
-                     client.put(f"/store?graph={EX}g", data=f"<{EX}a> <{EX}b> <{EX}c> .", headers={**headers, **TURTLE}),
-                     client.delete("/store?default", headers=headers)):
+    for response in (
+        client.post("/sparql", data="CLEAR ALL", headers={**headers, **UPDATE}),
+        client.put(f"/store?graph={EX}g", data=f"<{EX}a> <{EX}b> <{EX}c> .", headers={**headers, **TURTLE}),
+        client.delete("/store?default", headers=headers),
+    ):
         assert response.status_code == status and response.headers["WWW-Authenticate"].startswith("Bearer")
         assert TOKEN not in response.get_data(as_text=True)
     assert committed(client) == before
@@ -70,9 +81,14 @@ def test_an_update_that_would_violate_a_shape_is_422_with_the_report_and_nothing
     assert client.get("/sparql", query_string={"query": f"ASK {{ <{EX}line> ?p ?o }}"}).json["boolean"] is False
 
 
-@pytest.mark.parametrize("update", ["LOAD <http://example.org/data.ttl>",
-                                    "INSERT { ?s ?p ?o } WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
-                                    "CLEAR XYZ"])
+@pytest.mark.parametrize(
+    "update",
+    [
+        "LOAD <http://example.org/data.ttl>",
+        "INSERT { ?s ?p ?o } WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+        "CLEAR XYZ",
+    ],
+)
 def test_unsafe_or_malformed_updates_are_400(client, update) -> None:
     response = client.post("/sparql", data=update, headers={**AUTH, **UPDATE})
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
@@ -83,8 +99,9 @@ def test_graph_store_put_get_post_delete_round_trip(client) -> None:
     put = client.put(url, data=f"<{EX}a> <{EX}b> 'one' .", headers={**AUTH, **TURTLE})
     assert put.status_code == 201 and put.json["created"] is True
     assert client.put(url, data=f"<{EX}a> <{EX}b> 'two' .", headers={**AUTH, **TURTLE}).status_code == 204
-    post = client.post(url, data=f'[{{"@id": "{EX}a", "{EX}c": "three"}}]',
-                       headers={**AUTH, "Content-Type": "application/ld+json"})
+    post = client.post(
+        url, data=f'[{{"@id": "{EX}a", "{EX}c": "three"}}]', headers={**AUTH, "Content-Type": "application/ld+json"}
+    )
     assert post.status_code == 200
     got = client.get(url, headers={"Accept": "application/n-triples"})
     assert got.status_code == 200 and got.mimetype == "application/n-triples"
@@ -105,26 +122,42 @@ def test_graph_store_post_to_the_store_creates_a_graph_and_says_where(client) ->
 
 def test_graph_iris_never_follow_the_host_header(client, built_mini: Settings) -> None:
     """A client's Host header does not name graphs; EXOOWL_PUBLIC_URL does, when set."""
-    response = client.post("/store", data=f"<{EX}a> <{EX}b> <{EX}c> .",
-                           headers={**AUTH, **TURTLE, "Host": "evil.example"})
+    response = client.post(
+        "/store", data=f"<{EX}a> <{EX}b> <{EX}c> .", headers={**AUTH, **TURTLE, "Host": "evil.example"}
+    )
     assert response.headers["Location"].startswith("http://127.0.0.1:8000/store/")
-    direct = client.put("/store/lab/one", data=f"<{EX}a> <{EX}b> <{EX}c> .", headers={**AUTH, **TURTLE, "Host": "evil.example"})
+    direct = client.put(
+        "/store/lab/one", data=f"<{EX}a> <{EX}b> <{EX}c> .", headers={**AUTH, **TURTLE, "Host": "evil.example"}
+    )
     assert direct.status_code == 201
     assert client.get("/store", query_string={"graph": "http://127.0.0.1:8000/store/lab/one"}).status_code == 200
     public = create_app(replace(built_mini, update_token=TOKEN, public_url="https://exoowl.example.org")).test_client()
-    response = public.post("/store", data=f"<{EX}a> <{EX}b> <{EX}c> .", headers={**AUTH, **TURTLE, "Host": "evil.example"})
+    response = public.post(
+        "/store", data=f"<{EX}a> <{EX}b> <{EX}c> .", headers={**AUTH, **TURTLE, "Host": "evil.example"}
+    )
     assert response.headers["Location"].startswith("https://exoowl.example.org/store/")
 
 
-@pytest.mark.parametrize("method, url, data, headers, status", [
-    ("put", f"/store?graph={EX}g", "<http://a> <http://b> .", TURTLE, 400),        # does not parse
-    ("put", f"/store?graph={EX}g", "whatever", {"Content-Type": "image/png"}, 415),
-    ("put", "/store?graph=not an iri", "", TURTLE, 400),
-    ("put", f"/store?graph={EX}g&default", "", TURTLE, 400),
-    ("get", "/store", None, {}, 400),
-    ("put", f"/store?graph={EX}g", f"<{EX}a> <{EX}b> <{EX}c> <{EX}g2> .", {"Content-Type": "application/n-quads"}, 400),
-])
-def test_graph_store_bad_requests_are_4xx_problems_and_change_nothing(client, method, url, data, headers, status) -> None:
+@pytest.mark.parametrize(
+    "method, url, data, headers, status",
+    [
+        ("put", f"/store?graph={EX}g", "<http://a> <http://b> .", TURTLE, 400),  # does not parse
+        ("put", f"/store?graph={EX}g", "whatever", {"Content-Type": "image/png"}, 415),
+        ("put", "/store?graph=not an iri", "", TURTLE, 400),
+        ("put", f"/store?graph={EX}g&default", "", TURTLE, 400),
+        ("get", "/store", None, {}, 400),
+        (
+            "put",
+            f"/store?graph={EX}g",
+            f"<{EX}a> <{EX}b> <{EX}c> <{EX}g2> .",
+            {"Content-Type": "application/n-quads"},
+            400,
+        ),
+    ],
+)
+def test_graph_store_bad_requests_are_4xx_problems_and_change_nothing(
+    client, method, url, data, headers, status
+) -> None:
     before = committed(client)
     response = getattr(client, method)(url, data=data, headers={**AUTH, **headers})
     assert response.status_code == status and response.mimetype == "application/problem+json"
@@ -168,18 +201,21 @@ ONTOLOGY, INFERRED = "https://w3id.org/exoowl/graph/ontology", "https://w3id.org
 IMPORTED = "https://w3id.org/exoowl/graph/import/vesiclepedia/mirna"
 
 
-@pytest.mark.parametrize("update", [
-    f"INSERT DATA {{ GRAPH <{ONTOLOGY}> {{ <{EX}a> <{EX}b> 1 }} }}",
-    f"DELETE WHERE {{ GRAPH <{INFERRED}> {{ ?s ?p ?o }} }}",
-    f"WITH <{ONTOLOGY}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
-    f"DROP GRAPH <{IMPORTED}>",
-    f"CLEAR GRAPH <{ONTOLOGY}>",
-    f"MOVE <{ONTOLOGY}> TO <{EX}copy>",
-    f"COPY <{EX}mine> TO <{INFERRED}>",
-    "INSERT { GRAPH ?g { ?s ?p 1 } } WHERE { GRAPH ?g { ?s ?p ?o } }",
-    "CLEAR ALL",
-    "DROP NAMED",
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        f"INSERT DATA {{ GRAPH <{ONTOLOGY}> {{ <{EX}a> <{EX}b> 1 }} }}",
+        f"DELETE WHERE {{ GRAPH <{INFERRED}> {{ ?s ?p ?o }} }}",
+        f"WITH <{ONTOLOGY}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
+        f"DROP GRAPH <{IMPORTED}>",
+        f"CLEAR GRAPH <{ONTOLOGY}>",
+        f"MOVE <{ONTOLOGY}> TO <{EX}copy>",
+        f"COPY <{EX}mine> TO <{INFERRED}>",
+        "INSERT { GRAPH ?g { ?s ?p 1 } } WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "CLEAR ALL",
+        "DROP NAMED",
+    ],
+)
 def test_built_and_imported_graphs_are_read_only_through_the_endpoint(client, update: str) -> None:
     """A token holder cannot skip the SHACL gate by writing into graphs it does not validate."""
     before = committed(client)
@@ -192,8 +228,9 @@ def test_built_and_imported_graphs_are_read_only_through_the_endpoint(client, up
 @pytest.mark.parametrize("graph", [ONTOLOGY, INFERRED, IMPORTED])
 def test_graph_store_writes_to_read_only_graphs_are_403(client, method: str, graph: str) -> None:
     before = committed(client)
-    response = getattr(client, method)("/store", query_string={"graph": graph}, data=f"<{EX}a> <{EX}b> 1 .",
-                                       headers={**AUTH, **TURTLE})
+    response = getattr(client, method)(
+        "/store", query_string={"graph": graph}, data=f"<{EX}a> <{EX}b> 1 .", headers={**AUTH, **TURTLE}
+    )
     assert response.status_code == 403 and committed(client) == before
 
 

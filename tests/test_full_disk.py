@@ -1,21 +1,22 @@
 """A full disk: the store lives on a small tmpfs (mounted here, as root, as CI runs) that a write
 and an import fill. Each fails with a one-line error and the store opens, answers and holds
 exactly what it held before; with space again, the same write goes through."""
+
 from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from conftest import FIXTURES
+from test_cli import run
+
 from exoowl.build import build
 from exoowl.config import Settings, load_settings
 from exoowl.store import Store, StoreLocation
-from test_cli import run
 
 EX = "http://example.org/"
 SIZE_MB = 48
@@ -25,8 +26,9 @@ SIZE_MB = 48
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SIZE_MB}m", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={SIZE_MB}m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root, as CI has): {done.stderr.strip()}")
     yield mount
@@ -56,8 +58,11 @@ def answers(settings: Settings) -> int:
 
 
 def big_update(path: Path, triples: int) -> Path:
-    path.write_text("INSERT DATA { GRAPH <http://example.org/lab> {\n"
-                    + "".join(f"<{EX}s{i}> <{EX}p> '{'x' * 200} {i}' .\n" for i in range(triples)) + "} }")
+    path.write_text(
+        "INSERT DATA { GRAPH <http://example.org/lab> {\n"
+        + "".join(f"<{EX}s{i}> <{EX}p> '{'x' * 200} {i}' .\n" for i in range(triples))
+        + "} }"
+    )
     return path
 
 

@@ -10,6 +10,7 @@ isomorphism (the manifest's printed bodies are not all consistent with its reque
 Three request bodies end a Turtle statement without its '.', which Turtle requires: the server
 rejects them as written (400, checked below), and the replay sends them completed.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,14 +20,14 @@ from email.policy import HTTP
 
 import pytest
 import requests
+from conftest import SHARED
 from rdflib import RDFS, Graph, Namespace
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
-
-from conftest import SHARED
-from exoowl.config import load_settings
 from store_builder import commit_store
 from test_server import start_server, stop
+
+from exoowl.config import load_settings
 
 MANIFEST = SHARED / "w3c" / "sparql11-http-rdf-update" / "manifest.ttl"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -59,7 +60,7 @@ def _exchange(name: str, text: str) -> Exchange:
     method, target, _ = request[0].split(" ", 2)
     blank = request.index("") if "" in request else len(request)
     headers = dict(line.split(": ", 1) for line in request[1:blank])
-    body = "\n".join(request[blank + 1:]).strip("\n")
+    body = "\n".join(request[blank + 1 :]).strip("\n")
     status = int(response[0].split()[0])
     response_headers = dict(line.split(": ", 1) for line in response[1:] if re.match(r"^[A-Za-z-]+: ", line))
     return Exchange(name, method, target, headers, body.encode(), status, response_headers)
@@ -81,7 +82,7 @@ EXCHANGES = load_manifest() if MANIFEST.exists() else []
 def complete_turtle(body: str) -> str:
     """The body with a '.' after a last Turtle statement that lacks it (also before multipart boundaries)."""
     if "\n--" in body:
-        return re.sub(r'([^.\s])(\s*\n--)', r"\1 .\2", body)
+        return re.sub(r"([^.\s])(\s*\n--)", r"\1 .\2", body)
     stripped = body.rstrip()
     return stripped + " ." if stripped and not stripped.endswith(".") else body
 
@@ -114,8 +115,14 @@ class Replay:
         target = self.fill(exchange.target)
         headers = {k: v for k, v in exchange.headers.items() if k.lower() != "host"}
         headers["Authorization"] = f"Bearer {TOKEN}"
-        response = requests.request(exchange.method, self.root + target, data=self.body(exchange) if body is None else body,
-                                    headers=headers, timeout=30, allow_redirects=False)
+        response = requests.request(
+            exchange.method,
+            self.root + target,
+            data=self.body(exchange) if body is None else body,
+            headers=headers,
+            timeout=30,
+            allow_redirects=False,
+        )
         if response.status_code < 300:
             self.remember(exchange, target, headers, response)
         return response
@@ -135,7 +142,8 @@ class Replay:
         body = self.body(exchange)
         if headers["Content-Type"].startswith("multipart/form-data"):
             message = BytesParser(policy=HTTP).parsebytes(
-                b"Content-Type: " + headers["Content-Type"].encode() + b"\r\n\r\n" + body.replace(b"\n", b"\r\n"))
+                b"Content-Type: " + headers["Content-Type"].encode() + b"\r\n\r\n" + body.replace(b"\n", b"\r\n")
+            )
             graph = Graph()
             for part in message.iter_parts():
                 graph.parse(data=part.get_payload(decode=True), format="turtle", publicID=base)
@@ -147,8 +155,9 @@ class Replay:
 def replay(tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("w3c-graph-store")
     commit_store(base / "store", {})
-    server, url = start_server(load_settings({"root": base, "store": base / "store"}, environ={}),
-                               "--no-build", "--workers", "1", token=TOKEN)
+    server, url = start_server(
+        load_settings({"root": base, "store": base / "store"}, environ={}), "--no-build", "--workers", "1", token=TOKEN
+    )
     yield Replay(url.removesuffix("/sparql"))
     stop(server)
 
@@ -160,8 +169,12 @@ def test_manifest_has_the_expected_tests() -> None:
 @pytest.mark.parametrize("exchange", EXCHANGES, ids=lambda e: e.name)
 def test_graph_store(exchange: Exchange, replay: Replay) -> None:
     if exchange.name == "DELETE - existing graph":
-        created = requests.put(replay.root + "/store/person/2.ttl", data=b"<http://a> <http://b> <http://c> .",
-                               headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"}, timeout=30)
+        created = requests.put(
+            replay.root + "/store/person/2.ttl",
+            data=b"<http://a> <http://b> <http://c> .",
+            headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+        )
         assert created.status_code == 201
     if exchange.name == "POST - existing graph":
         as_written = replay.send(exchange, body=replay.fill(exchange.body.decode()).encode())

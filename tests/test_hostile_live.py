@@ -2,21 +2,24 @@
 (hypothesis): never a 5xx, never a traceback (in an answer or the server's log), never markup from
 the request echoed raw into HTML, and never an outbound request (a local listener counts them; the
 generated values name it as SERVICE endpoint, LOAD source, FROM graph and dataset IRI)."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
-
 from conftest import Listener, served_mini
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from test_server import start_server
 
 TOKEN = "a-token-for-live-hostile-tests"
 MARKUP = "<script>alert(1)</script>"
-LIVE = hypothesis_settings(max_examples=120, deadline=None,
-                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+LIVE = hypothesis_settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +39,48 @@ def live(tmp_path_factory: pytest.TempPathFactory, listener: Listener):
 def hostile(listener_url: str) -> st.SearchStrategy[str]:
     """Values an attacker or a careless client sends: broken IRIs, markup, escapes, quotes that try
     to close the SPARQL they might be spliced into, the listener's URL, unicode, long runs."""
-    pointed = [listener_url, listener_url + "x.ttl", f"{listener_url}> . }} SERVICE <{listener_url}> {{",
-               f"urn:x> WHERE {{}} ; LOAD <{listener_url}x.ttl> ; INSERT {{ <urn:a> <urn:b> <urn:c> }} USING <urn:y"]
-    fixed = ["http://a b", "<>", "", " ", "x", "exoid:", "exoid:a b", "http://a/\"x", "http://a/{}", MARKUP,
-             "'; DROP ALL ; '", "\" } ; CLEAR ALL ; { \"", "http://a/\\u0041'", "%00", "\u0000", "%ED%A0%80", "%ZZ",
-             "é" * 300, "x" * 20000, "../../etc/passwd", "file:///etc/passwd", "javascript:alert(1)",
-             "json", "text/html", "*/*", "turtle", "application/x-www-form-urlencoded"]
-    return st.one_of(st.sampled_from(pointed + fixed), st.text(st.characters(exclude_categories=("Cs",)), max_size=80),
-                     st.lists(st.sampled_from(pointed + fixed + ["{", "}", "<", ">", "?x", "SERVICE", "LOAD"]),
-                              max_size=6).map(" ".join))
+    pointed = [
+        listener_url,
+        listener_url + "x.ttl",
+        f"{listener_url}> . }} SERVICE <{listener_url}> {{",
+        f"urn:x> WHERE {{}} ; LOAD <{listener_url}x.ttl> ; INSERT {{ <urn:a> <urn:b> <urn:c> }} USING <urn:y",
+    ]
+    fixed = [
+        "http://a b",
+        "<>",
+        "",
+        " ",
+        "x",
+        "exoid:",
+        "exoid:a b",
+        'http://a/"x',
+        "http://a/{}",
+        MARKUP,
+        "'; DROP ALL ; '",
+        '" } ; CLEAR ALL ; { "',
+        "http://a/\\u0041'",
+        "%00",
+        "\u0000",
+        "%ED%A0%80",
+        "%ZZ",
+        "é" * 300,
+        "x" * 20000,
+        "../../etc/passwd",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "json",
+        "text/html",
+        "*/*",
+        "turtle",
+        "application/x-www-form-urlencoded",
+    ]
+    return st.one_of(
+        st.sampled_from(pointed + fixed),
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=80),
+        st.lists(st.sampled_from(pointed + fixed + ["{", "}", "<", ">", "?x", "SERVICE", "LOAD"]), max_size=6).map(
+            " ".join
+        ),
+    )
 
 
 def check(response: requests.Response) -> None:
@@ -60,10 +96,31 @@ def safe_header(value: str) -> str:
     return value.encode("latin-1", "replace").decode("latin-1").replace("\r", " ").replace("\n", " ").strip()[:2000]
 
 
-GET_ROUTES = ["/sparql", "/network.json", "/network", "/", "/ontology", "/id/gene/967", "/ontology/Exosome",
-              "/store", "/health", "/metrics", "/ontology/exoowl.owl"]
-PARAMETERS = ["query", "default-graph-uri", "named-graph-uri", "format", "output", "cancer", "process", "graph",
-              "default", "update"]
+GET_ROUTES = [
+    "/sparql",
+    "/network.json",
+    "/network",
+    "/",
+    "/ontology",
+    "/id/gene/967",
+    "/ontology/Exosome",
+    "/store",
+    "/health",
+    "/metrics",
+    "/ontology/exoowl.owl",
+]
+PARAMETERS = [
+    "query",
+    "default-graph-uri",
+    "named-graph-uri",
+    "format",
+    "output",
+    "cancer",
+    "process",
+    "graph",
+    "default",
+    "update",
+]
 
 
 @LIVE
@@ -86,22 +143,43 @@ def test_any_path(live: str, listener: Listener, data: st.DataObject) -> None:
     check(requests.get(live + prefix + rest + fmt, headers={"Accept": "text/html"}, timeout=60))
 
 
-BODY_TYPES = ["application/sparql-query", "application/sparql-update", "application/x-www-form-urlencoded",
-              "text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json", "text/n3",
-              "multipart/form-data", "application/sparql-query; charset=latin-1", "text/plain", ""]
+BODY_TYPES = [
+    "application/sparql-query",
+    "application/sparql-update",
+    "application/x-www-form-urlencoded",
+    "text/turtle",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/ld+json",
+    "text/n3",
+    "multipart/form-data",
+    "application/sparql-query; charset=latin-1",
+    "text/plain",
+    "",
+]
 
 
 @LIVE
 @given(data=st.data())
 def test_any_body_in_any_accepted_media_type(live: str, listener: Listener, data: st.DataObject) -> None:
     method = data.draw(st.sampled_from(["POST", "PUT", "DELETE"]))
-    route = data.draw(st.sampled_from(["/sparql", "/store", "/store?default", "/store?graph=http://example.org/f",
-                                       "/store/own/graph"]))
+    route = data.draw(
+        st.sampled_from(
+            ["/sparql", "/store", "/store?default", "/store?graph=http://example.org/f", "/store/own/graph"]
+        )
+    )
     media_type = data.draw(st.sampled_from(BODY_TYPES))
     text = data.draw(hostile(listener.url))
     if media_type == "application/sparql-update" and data.draw(st.booleans()):
-        text = data.draw(st.sampled_from([f"LOAD <{text[:200]}>", f"INSERT DATA {{ GRAPH <{text[:200]}> {{ <urn:a> <urn:b> 1 }} }}",
-                                          f"INSERT {{ <urn:a> <urn:b> ?o }} WHERE {{ SERVICE <{text[:200]}> {{ ?s ?p ?o }} }}"]))
+        text = data.draw(
+            st.sampled_from(
+                [
+                    f"LOAD <{text[:200]}>",
+                    f"INSERT DATA {{ GRAPH <{text[:200]}> {{ <urn:a> <urn:b> 1 }} }}",
+                    f"INSERT {{ <urn:a> <urn:b> ?o }} WHERE {{ SERVICE <{text[:200]}> {{ ?s ?p ?o }} }}",
+                ]
+            )
+        )
     body = text.encode("utf-8", "surrogatepass")
     if media_type == "application/x-www-form-urlencoded":
         field = data.draw(st.sampled_from(["query", "update", "using-graph-uri", "default-graph-uri"]))

@@ -4,13 +4,14 @@ The reference files live beside the repository in ../shared/reference (and the r
 ../shared/seed). When they are absent the identifier tests are skipped; the structural tests
 (mappings vs. tables, links between tables) always run.
 """
+
 from __future__ import annotations
 
 import csv
 import gzip
 import re
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -43,25 +44,25 @@ def load_mappings() -> dict[str, dict]:
     return {p.name: tomllib.load(open(p, "rb")) for p in sorted(MAPPINGS.glob("*.toml"))}
 
 
-@lru_cache(maxsize=None)
+@cache
 def hgnc_by_entrez() -> dict[str, dict[str, str]]:
     with gzip.open(REF / "hgnc_genes_2019.tsv.gz", "rt", encoding="utf-8") as fh:
         return {r["entrez_id"]: r for r in csv.DictReader(fh, delimiter="\t") if r["entrez_id"]}
 
 
-@lru_cache(maxsize=None)
+@cache
 def mirbase_mature() -> dict[str, dict[str, str]]:
     with open(REF / "mirbase_mature_hsa_mmu.tsv", encoding="utf-8") as fh:
         return {r["mature_accession"]: r for r in csv.DictReader(fh, delimiter="\t")}
 
 
-@lru_cache(maxsize=None)
+@cache
 def mirbase_history() -> list[dict[str, str]]:
     with open(REF / "mirbase_name_history_hsa_mmu.tsv", encoding="utf-8") as fh:
         return [r for r in csv.DictReader(fh, delimiter="\t") if r["type"] == "mature"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def cellosaurus() -> dict[str, list[dict[str, str]]]:
     out: dict[str, list[dict[str, str]]] = {}
     with gzip.open(REF / "cellosaurus_human_names_2020.tsv.gz", "rt", encoding="utf-8") as fh:
@@ -70,7 +71,7 @@ def cellosaurus() -> dict[str, list[dict[str, str]]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def cellosaurus_names() -> dict[str, set[str]]:
     names: dict[str, set[str]] = {}
     for acc, rows in cellosaurus().items():
@@ -80,14 +81,14 @@ def cellosaurus_names() -> dict[str, set[str]]:
     return names
 
 
-@lru_cache(maxsize=None)
+@cache
 def doid_labels() -> dict[str, str]:
     with open(REF / "doid_HumanDO_2026-07-31.tsv", encoding="utf-8") as fh:
         rows = csv.DictReader(fh, delimiter="\t")
         return {r["id"].strip('"'): r["label"].strip('"') for r in rows}
 
 
-@lru_cache(maxsize=None)
+@cache
 def mondo_doid_pairs() -> set[tuple[str, str]]:
     pairs = set()
     with open(REF / "mondo_exactmatch_doid.sssom.tsv", encoding="utf-8") as fh:
@@ -99,7 +100,7 @@ def mondo_doid_pairs() -> set[tuple[str, str]]:
     return pairs
 
 
-@lru_cache(maxsize=None)
+@cache
 def go_labels() -> dict[str, str]:
     with open(REF / "go_terms_partial_2026.tsv", encoding="utf-8") as fh:
         return {r["go_id"]: r["label"] for r in csv.DictReader(fh, delimiter="\t")}
@@ -228,9 +229,11 @@ def test_mirna_accessions_names_and_arm_rule():
                 continue
             rows = [h for h in hist if h["name"] == n and h["accession_in_v22"] == "yes"]
             assert rows, f"{n} ({acc}) is neither the v22 name nor a former name in miRBase"
+
             # arm rule: the accession that carried the bare name in the latest version
             def last(h):
                 return [int(x) for x in re.findall(r"\d+", h["versions_with_this_name"].split(",")[-1])]
+
             expected = max(rows, key=last)["accession"]
             assert acc == expected, f"{n}: chose {acc}, arm rule gives {expected}"
 
@@ -309,7 +312,12 @@ def test_negative_controls_are_left_to_the_reasoner():
     compartment (tests/test_ontology_release.py checks the inference), never asserted by hand."""
     controls = [m for m in read_table("markers.tsv") if m["compartment"]]
     assert {m["compartment"] for m in controls} == {
-        "endoplasmic-reticulum", "golgi-apparatus", "mitochondrion", "nucleus", "risc-complex"}
+        "endoplasmic-reticulum",
+        "golgi-apparatus",
+        "mitochondrion",
+        "nucleus",
+        "risc-complex",
+    }
     assert all(m["marker_class"] == "exoowl:EVMarker" for m in controls)
 
 
@@ -323,7 +331,7 @@ TABLE2_CLASSES = (
 def _seed_table2() -> dict[int, set[str]]:
     """Reference number -> classifications printed for it in Table 2 of the review text."""
     text = next(SEED.glob("*.txt")).read_text(encoding="utf-8")
-    part = text[text.index("Table 2:"):]
+    part = text[text.index("Table 2:") :]
     out: dict[int, set[str]] = {}
     for cls, n in re.findall(rf"({TABLE2_CLASSES})\s*\[(\d+)\]", part):
         out.setdefault(int(n), set()).add(cls)
@@ -354,10 +362,17 @@ def test_table2_references_and_classifications_match_review():
 
 def test_table2_outcomes_follow_classification():
     cls_to_proc = {
-        "Metastasis": "metastasis", "Bone metastasis": "bone-metastasis",
-        "Pre-metastasis": "pre-metastatic-niche-formation", "Proliferation": "cell-proliferation",
-        "Dormancy": "dormancy", "Drug resistance": "drug-resistance", "Inflammation": "inflammation",
-        "Angiogenesis": "angiogenesis", "Apoptosis": "apoptosis", "Inhibitor": "tumor-inhibition", "/": "",
+        "Metastasis": "metastasis",
+        "Bone metastasis": "bone-metastasis",
+        "Pre-metastasis": "pre-metastatic-niche-formation",
+        "Proliferation": "cell-proliferation",
+        "Dormancy": "dormancy",
+        "Drug resistance": "drug-resistance",
+        "Inflammation": "inflammation",
+        "Angiogenesis": "angiogenesis",
+        "Apoptosis": "apoptosis",
+        "Inhibitor": "tumor-inhibition",
+        "/": "",
     }
     for r in read_table("transfer_findings.tsv"):
         if r["outcome"] == "metastasis-suppression":  # an anti-metastatic function under 'Metastasis'

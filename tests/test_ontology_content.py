@@ -4,6 +4,7 @@ These tests only need rdflib: they parse the edit file and check the contract of
 (names, defined classes, annotations, property kinds). Reasoner and OWL-profile checks run on the
 release elsewhere.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,24 +41,98 @@ DEFINED_CLASSES = [
 
 # Names fixed by docs/model.md (kept here as well, so the test still guards them if the doc moves).
 CORE_CLASSES = [
-    "ExtracellularVesicle", "Exosome", "Microvesicle", "ApoptoticBody", "SmallEV", "LargeEV",
-    "TumorDerivedExosome", "DendriticCellDerivedExosome", "CellPopulation", "CellLine", "CancerCellLine",
-    "MalignantCellPopulation", "MisidentifiedOrContaminatedCellLine", "CellTypePopulation",
-    "MolecularEntity", "Gene", "Protein", "RNA", "MRNA", "MicroRNA", "CircularRNA", "RetrotransposonRNA",
-    "DNA", "SingleStrandedDNA", "DoubleStrandedDNA", "MitochondrialDNA", "Lipid",
-    "ProMetastaticExosomalMiRNA", "EVMarker", "TransmembraneOrGPIAnchoredMarker", "CytosolicMarker",
-    "PurityMarker", "BiologicalProcessOrOutcome", "Metastasis", "BoneMetastasis",
-    "PreMetastaticNicheFormation", "Angiogenesis", "CellProliferation", "Dormancy", "DrugResistance",
-    "Apoptosis", "Inflammation", "ImmuneSuppression", "AntigenPresentation", "TumorInhibition", "Cancer",
-    "IsolationMethod", "Ultracentrifugation", "DensityGradientUltracentrifugation",
-    "SizeExclusionChromatography", "PolymerPrecipitation", "MembraneAffinityFiltration", "Ultrafiltration",
-    "ImmunoaffinityCapture", "IsolationKit", "CharacterizationMethod", "TEM", "NTA", "TRPS",
-    "FlowCytometry", "ELISA", "WesternBlot", "MassSpectrometry", "Microfluidics", "CellCultureMedium",
-    "Serum", "Plasma", "Blood", "Urine", "CerebrospinalFluid", "Saliva", "Feces", "StorageCondition",
-    "StorageFinding", "ClinicalUse", "DiagnosticBiomarkerUse", "PrognosticBiomarkerUse", "DrugDeliveryUse",
-    "VaccineOrImmunotherapyUse", "Publication", "ReviewArticle", "CitedReference", "Finding",
-    "TransferFinding", "IsolationFinding", "BiomarkerFinding", "MarkerFinding", "ImmuneFinding",
-    "TherapyFinding", "CargoFinding", "FindingOnProblematicCellLine", "EVDatabase",
+    "ExtracellularVesicle",
+    "Exosome",
+    "Microvesicle",
+    "ApoptoticBody",
+    "SmallEV",
+    "LargeEV",
+    "TumorDerivedExosome",
+    "DendriticCellDerivedExosome",
+    "CellPopulation",
+    "CellLine",
+    "CancerCellLine",
+    "MalignantCellPopulation",
+    "MisidentifiedOrContaminatedCellLine",
+    "CellTypePopulation",
+    "MolecularEntity",
+    "Gene",
+    "Protein",
+    "RNA",
+    "MRNA",
+    "MicroRNA",
+    "CircularRNA",
+    "RetrotransposonRNA",
+    "DNA",
+    "SingleStrandedDNA",
+    "DoubleStrandedDNA",
+    "MitochondrialDNA",
+    "Lipid",
+    "ProMetastaticExosomalMiRNA",
+    "EVMarker",
+    "TransmembraneOrGPIAnchoredMarker",
+    "CytosolicMarker",
+    "PurityMarker",
+    "BiologicalProcessOrOutcome",
+    "Metastasis",
+    "BoneMetastasis",
+    "PreMetastaticNicheFormation",
+    "Angiogenesis",
+    "CellProliferation",
+    "Dormancy",
+    "DrugResistance",
+    "Apoptosis",
+    "Inflammation",
+    "ImmuneSuppression",
+    "AntigenPresentation",
+    "TumorInhibition",
+    "Cancer",
+    "IsolationMethod",
+    "Ultracentrifugation",
+    "DensityGradientUltracentrifugation",
+    "SizeExclusionChromatography",
+    "PolymerPrecipitation",
+    "MembraneAffinityFiltration",
+    "Ultrafiltration",
+    "ImmunoaffinityCapture",
+    "IsolationKit",
+    "CharacterizationMethod",
+    "TEM",
+    "NTA",
+    "TRPS",
+    "FlowCytometry",
+    "ELISA",
+    "WesternBlot",
+    "MassSpectrometry",
+    "Microfluidics",
+    "CellCultureMedium",
+    "Serum",
+    "Plasma",
+    "Blood",
+    "Urine",
+    "CerebrospinalFluid",
+    "Saliva",
+    "Feces",
+    "StorageCondition",
+    "StorageFinding",
+    "ClinicalUse",
+    "DiagnosticBiomarkerUse",
+    "PrognosticBiomarkerUse",
+    "DrugDeliveryUse",
+    "VaccineOrImmunotherapyUse",
+    "Publication",
+    "ReviewArticle",
+    "CitedReference",
+    "Finding",
+    "TransferFinding",
+    "IsolationFinding",
+    "BiomarkerFinding",
+    "MarkerFinding",
+    "ImmuneFinding",
+    "TherapyFinding",
+    "CargoFinding",
+    "FindingOnProblematicCellLine",
+    "EVDatabase",
 ]
 
 
@@ -147,8 +222,7 @@ def test_every_used_term_is_declared(g):
     declared = set()
     for t in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual):
         declared |= _named(g, t)
-    used = {x for triple in g for x in triple
-            if isinstance(x, rdflib.URIRef) and str(x).startswith((EX, OBO))}
+    used = {x for triple in g for x in triple if isinstance(x, rdflib.URIRef) and str(x).startswith((EX, OBO))}
     assert sorted(map(str, used - declared)) == []
 
 
@@ -170,8 +244,7 @@ def test_core_properties_exist(g):
     obj_part, _, data_part = section.partition("Datatype properties:")
     data_part = data_part.split("Annotation properties")[0]
     missing = [n for n in _first_column_names(obj_part) if rdflib.URIRef(EX + n) not in ops]
-    missing += [n for n in re.findall(r"`([A-Za-z][A-Za-z0-9]*)`", data_part)
-                if rdflib.URIRef(EX + n) not in dps]
+    missing += [n for n in re.findall(r"`([A-Za-z][A-Za-z0-9]*)`", data_part) if rdflib.URIRef(EX + n) not in dps]
     assert sorted(missing) == []
 
 
@@ -181,8 +254,7 @@ def test_defined_classes_have_equivalent_class(g):
 
 
 def test_property_kinds_are_disjoint(g):
-    ops, dps, aps = (_named(g, OWL.ObjectProperty), _named(g, OWL.DatatypeProperty),
-                     _named(g, OWL.AnnotationProperty))
+    ops, dps, aps = (_named(g, OWL.ObjectProperty), _named(g, OWL.DatatypeProperty), _named(g, OWL.AnnotationProperty))
     assert not (ops & dps) and not (ops & aps) and not (dps & aps)
 
 
@@ -204,8 +276,10 @@ def test_property_axioms(g):
 
 def test_no_equivalence_between_external_classes(g):
     for s, o in g.subject_objects(OWL.equivalentClass):
-        assert not (isinstance(s, rdflib.URIRef) and isinstance(o, rdflib.URIRef)
-                    and not _ours(s) and not _ours(o)), (s, o)
+        assert not (isinstance(s, rdflib.URIRef) and isinstance(o, rdflib.URIRef) and not _ours(s) and not _ours(o)), (
+            s,
+            o,
+        )
 
 
 def test_cancers_carry_doid_xrefs(g):

@@ -1,5 +1,6 @@
 """The release as ontologists will judge it: header, coverage, hygiene, OWL 2 DL (OWL API),
 HermiT consistency, and defined classes that classify the curated individuals."""
+
 from __future__ import annotations
 
 import subprocess
@@ -13,7 +14,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 from exoowl.api import KnowledgeGraph
 from exoowl.config import Settings
 from exoowl.namespaces import EXOOWL, OBO, ONTOLOGY_IRI, version_iri
-from exoowl.ontology import release_graph, release_is_current
+from exoowl.ontology import release_is_current
 from exoowl.reason import hermit_graphs
 from exoowl.store import Store
 
@@ -54,22 +55,32 @@ def test_at_least_150_classes(release: Graph) -> None:
 
 @pytest.mark.parametrize("kind", ENTITY_TYPES, ids=lambda k: k.split("#")[-1])
 def test_every_entity_has_one_label_and_a_definition(release: Graph, kind: URIRef) -> None:
-    missing = [str(e) for e in ours(release, kind)
-               if len(list(release.objects(e, RDFS.label))) != 1 or not release.value(e, DEFINITION)]
+    missing = [
+        str(e)
+        for e in ours(release, kind)
+        if len(list(release.objects(e, RDFS.label))) != 1 or not release.value(e, DEFINITION)
+    ]
     assert missing == []
 
 
 @pytest.mark.parametrize("kind", ENTITY_TYPES, ids=lambda k: k.split("#")[-1])
 def test_every_entity_has_a_synonym(release: Graph, kind: URIRef) -> None:
-    synonyms = [URIRef("http://www.geneontology.org/formats/oboInOwl#" + p)
-                for p in ("hasExactSynonym", "hasRelatedSynonym", "hasNarrowSynonym", "hasBroadSynonym")]
+    synonyms = [
+        URIRef("http://www.geneontology.org/formats/oboInOwl#" + p)
+        for p in ("hasExactSynonym", "hasRelatedSynonym", "hasNarrowSynonym", "hasBroadSynonym")
+    ]
     missing = [str(e) for e in ours(release, kind) if not any(release.value(e, p) for p in synonyms)]
     assert missing == []
 
 
 def test_external_terms_are_declared_with_labels(release: Graph) -> None:
-    used = {o for _, p, o in release if isinstance(o, URIRef) and str(o).startswith(str(OBO))
-            and p in (RDFS.subClassOf, RDFS.domain, RDFS.range, OWL.someValuesFrom, RDF.type)}
+    used = {
+        o
+        for _, p, o in release
+        if isinstance(o, URIRef)
+        and str(o).startswith(str(OBO))
+        and p in (RDFS.subClassOf, RDFS.domain, RDFS.range, OWL.someValuesFrom, RDF.type)
+    }
     undeclared = [str(t) for t in used if not release.value(t, RDFS.label)]
     assert undeclared == []
 
@@ -77,15 +88,19 @@ def test_external_terms_are_declared_with_labels(release: Graph) -> None:
 def test_no_illegal_punning(release: Graph) -> None:
     kinds = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
     for i, a in enumerate(kinds):
-        for b in kinds[i + 1:]:
+        for b in kinds[i + 1 :]:
             both = set(release.subjects(RDF.type, a)) & set(release.subjects(RDF.type, b))
             assert not both, f"{a} and {b}: {both}"
 
 
 def test_owl2_dl_profile_with_the_owl_api() -> None:
     """The OWL API (what Protégé uses) loads the release with missing imports as errors."""
-    result = subprocess.run([sys.executable, str(Path(__file__).with_name("owlapi.py")), str(RELEASE)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("owlapi.py")), str(RELEASE)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert result.stdout.strip().endswith("0 OWL 2 DL profile violation(s)")
 
@@ -95,9 +110,17 @@ def test_hermit_consistent_without_unsatisfiable_classes(release: Graph) -> None
     assert result.consistent and result.unsatisfiable == ()
 
 
-@pytest.mark.parametrize("name", ["PurityMarker", "EndoplasmicReticulumPurityMarker", "TumorDerivedExosome",
-                                  "ProMetastaticExosomalMiRNA", "MisidentifiedOrContaminatedCellLine",
-                                  "FindingOnProblematicCellLine"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PurityMarker",
+        "EndoplasmicReticulumPurityMarker",
+        "TumorDerivedExosome",
+        "ProMetastaticExosomalMiRNA",
+        "MisidentifiedOrContaminatedCellLine",
+        "FindingOnProblematicCellLine",
+    ],
+)
 def test_defined_classes(release: Graph, name: str) -> None:
     assert release.value(EXOOWL[name], OWL.equivalentClass) is not None
 
@@ -115,7 +138,9 @@ def test_reasoner_classifies_pro_metastatic_mirnas(project: Settings) -> None:
 
 
 def test_reasoner_classifies_purity_markers_by_compartment(project: Settings) -> None:
-    assert {"exoid:marker/CANX", "exoid:marker/HSP90B1"} <= inferred_members(project, "EndoplasmicReticulumPurityMarker")
+    assert {"exoid:marker/CANX", "exoid:marker/HSP90B1"} <= inferred_members(
+        project, "EndoplasmicReticulumPurityMarker"
+    )
     assert "exoid:marker/CD9" not in inferred_members(project, "PurityMarker")
 
 
@@ -128,5 +153,5 @@ def test_reasoner_flags_findings_on_problematic_cell_lines(project: Settings) ->
 
 def test_reasoner_classifies_tumor_derived_exosomes(project: Settings) -> None:
     members = inferred_members(project, "TumorDerivedExosome")
-    assert "exoid:finding/T2-48/exosome" in members      # from MDA-MB-231, a breast cancer line
+    assert "exoid:finding/T2-48/exosome" in members  # from MDA-MB-231, a breast cancer line
     assert "exoid:finding/T2-69/exosome" not in members  # from mesenchymal stem cells

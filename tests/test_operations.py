@@ -1,6 +1,7 @@
 """Operating a store: export → restore round trips, `exoowl status`, and kill -9 of a real build,
 import and update process mid-way (the store then opens, answers as before, and says what was
 interrupted)."""
+
 from __future__ import annotations
 
 import signal
@@ -11,12 +12,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from test_cli import exoowl_env, run
 
 from exoowl.config import Settings, load_settings
 from exoowl.errors import InputError
 from exoowl.store import Store, StoreLocation
 from exoowl.write import Writer, restore
-from test_cli import exoowl_env, run
 
 EXOOWL = str(Path(sys.executable).with_name("exoowl"))
 EX = "http://example.org/"
@@ -31,9 +32,12 @@ def canonical(path: Path, fmt: ox.RdfFormat) -> set[ox.Quad]:
 
 
 @pytest.mark.parametrize("fmt, suffix", [("nquads", ".nq"), ("trig", ".trig")])
-def test_export_then_restore_round_trips_every_graph(built_mini: Settings, tmp_path: Path, fmt: str, suffix: str) -> None:
+def test_export_then_restore_round_trips_every_graph(
+    built_mini: Settings, tmp_path: Path, fmt: str, suffix: str
+) -> None:
     Writer(StoreLocation(built_mini.store_path)).update(
-        f"INSERT DATA {{ GRAPH <{EX}lab> {{ <{EX}s> <{EX}p> [ <{EX}q> 'blank' ] }} <{EX}d> <{EX}p> 'default' }}")
+        f"INSERT DATA {{ GRAPH <{EX}lab> {{ <{EX}s> <{EX}p> [ <{EX}q> 'blank' ] }} <{EX}d> <{EX}p> 'default' }}"
+    )
     first, second = tmp_path / f"first{suffix}", tmp_path / f"second{suffix}"
     assert run(built_mini, "export", "--format", fmt, "-o", str(first)).returncode == 0
     target = load_settings({"root": built_mini.root, "store": tmp_path / "restored" / "store"}, environ={})
@@ -70,8 +74,9 @@ def test_status_says_what_is_committed_and_what_was_interrupted(built_mini: Sett
 
 
 def start(settings: Settings, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([EXOOWL, *args], env=exoowl_env(settings), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [EXOOWL, *args], env=exoowl_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def kill_when(process: subprocess.Popen, ready, seconds: float = 120) -> None:
@@ -108,8 +113,10 @@ def test_kill_9_during_a_build_leaves_the_last_build_serving(built_mini: Setting
 
 def test_kill_9_during_an_import_leaves_no_half_imported_graph(built_mini: Settings, tmp_path: Path) -> None:
     source = tmp_path / "cargo.txt"
-    rows = "".join(f"{i}\tprotein\t{900000000 + i % 5000}\tSYN{i % 5000}\tHomo sapiens\t{i % 50}\tMass spectrometry\n"
-                   for i in range(1, 200001))
+    rows = "".join(
+        f"{i}\tprotein\t{900000000 + i % 5000}\tSYN{i % 5000}\tHomo sapiens\t{i % 50}\tMass spectrometry\n"
+        for i in range(1, 200001)
+    )
     source.write_text("CONTENT ID\tCONTENT TYPE\tENTREZ GENE ID\tGENE SYMBOL\tSPECIES\tEXPERIMENT ID\tMETHODS\n" + rows)
     location = StoreLocation(built_mini.store_path)
     committed, known = location.current(), {p.name for p in location.builds_dir.iterdir()}
@@ -120,9 +127,13 @@ def test_kill_9_during_an_import_leaves_no_half_imported_graph(built_mini: Setti
 
 def test_kill_9_during_an_update_leaves_the_store_as_it_was(built_mini: Settings, tmp_path: Path) -> None:
     update = tmp_path / "update.rq"  # large enough that its SHACL gate takes a while
-    update.write_text("PREFIX exoowl: <https://w3id.org/exoowl/ontology/>\nINSERT DATA { GRAPH <http://example.org/lab> {\n"
-                      + "".join(f"<{EX}line{i}> a exoowl:CellLine ; exoowl:cellosaurusId 'CVCL_{i % 10000:04d}' .\n"
-                                for i in range(40000)) + "} }")
+    update.write_text(
+        "PREFIX exoowl: <https://w3id.org/exoowl/ontology/>\nINSERT DATA { GRAPH <http://example.org/lab> {\n"
+        + "".join(
+            f"<{EX}line{i}> a exoowl:CellLine ; exoowl:cellosaurusId 'CVCL_{i % 10000:04d}' .\n" for i in range(40000)
+        )
+        + "} }"
+    )
     location = StoreLocation(built_mini.store_path)
     committed, known = location.current(), {p.name for p in location.builds_dir.iterdir()}
     kill_when(start(built_mini, "update", "--file", str(update)), new_build_started(location, known))

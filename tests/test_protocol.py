@@ -1,5 +1,6 @@
 """/sparql as the SPARQL 1.1 Protocol says: operations, dataset, content negotiation, service
 description, CORS, refusals and problem responses (Flask test client over a small store)."""
+
 from __future__ import annotations
 
 import time
@@ -7,18 +8,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from store_builder import commit_store
 
 from exoowl.config import load_settings
 from exoowl.namespaces import GRAPH_INFERRED
 from exoowl_server import create_app
-from store_builder import commit_store
 
 G1, G2 = "http://example.org/g1", "http://example.org/g2"
 TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 GRAPHS = {
     G1: f"<http://example.org/a> {TYPE} <http://example.org/Doc> .\n".encode(),
     G2: f"<http://example.org/b> {TYPE} <http://example.org/Doc> .\n"
-        f"<http://example.org/b> <http://example.org/p> \"1\" .\n".encode(),
+    f'<http://example.org/b> <http://example.org/p> "1" .\n'.encode(),
     str(GRAPH_INFERRED): f"<http://example.org/b> {TYPE} <http://example.org/Thing> .\n".encode(),
 }
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -54,8 +55,12 @@ def test_get_form_post_and_direct_post_answer_alike(client) -> None:
     get = client.get("/sparql", query_string={"query": SUBJECTS})
     form = client.post("/sparql", data={"query": SUBJECTS})
     direct = client.post("/sparql", data=SUBJECTS, headers=DIRECT)
-    assert subjects(get) == subjects(form) == subjects(direct) == ["http://example.org/a", "http://example.org/b",
-                                                                   "http://example.org/b", "http://example.org/b"]
+    assert (
+        subjects(get)
+        == subjects(form)
+        == subjects(direct)
+        == ["http://example.org/a", "http://example.org/b", "http://example.org/b", "http://example.org/b"]
+    )
 
 
 def test_default_graph_uri_sets_the_default_graph(client) -> None:
@@ -76,12 +81,15 @@ def test_protocol_dataset_wins_over_from(client) -> None:
     assert subjects(response) == ["http://example.org/a"]
 
 
-@pytest.mark.parametrize("call", [
-    lambda c: c.get("/sparql?query=ASK%20%7B%7D&query=ASK%20%7B%7D"),
-    lambda c: c.post("/sparql?query=ASK%20%7B%7D", data={"query": "ASK {}"}),
-    lambda c: c.post("/sparql?query=ASK%20%7B%7D", data="ASK {}", headers=DIRECT),
-    lambda c: c.post("/sparql", data={"query": "ASK {}", "update": "CLEAR ALL"}),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.get("/sparql?query=ASK%20%7B%7D&query=ASK%20%7B%7D"),
+        lambda c: c.post("/sparql?query=ASK%20%7B%7D", data={"query": "ASK {}"}),
+        lambda c: c.post("/sparql?query=ASK%20%7B%7D", data="ASK {}", headers=DIRECT),
+        lambda c: c.post("/sparql", data={"query": "ASK {}", "update": "CLEAR ALL"}),
+    ],
+)
 def test_more_than_one_operation_is_a_400(client, call) -> None:
     response = call(client)
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
@@ -114,14 +122,17 @@ def test_other_methods_are_405_with_allow(client) -> None:
 
 
 # content negotiation -------------------------------------------------------------------------
-@pytest.mark.parametrize("accept, expected", [
-    (None, "application/sparql-results+json"),
-    ("*/*", "application/sparql-results+json"),
-    ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml"),
-    ("application/sparql-results+xml;q=0.2, text/tab-separated-values;q=0.9", "text/tab-separated-values"),
-    ("text/*", "text/csv"),
-    ("application/json", "application/json"),
-])
+@pytest.mark.parametrize(
+    "accept, expected",
+    [
+        (None, "application/sparql-results+json"),
+        ("*/*", "application/sparql-results+json"),
+        ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml"),
+        ("application/sparql-results+xml;q=0.2, text/tab-separated-values;q=0.9", "text/tab-separated-values"),
+        ("text/*", "text/csv"),
+        ("application/json", "application/json"),
+    ],
+)
 def test_select_negotiates_with_q_values(client, accept, expected) -> None:
     headers = {"Accept": accept} if accept else {}
     response = client.get("/sparql", query_string={"query": SUBJECTS}, headers=headers)
@@ -129,32 +140,55 @@ def test_select_negotiates_with_q_values(client, accept, expected) -> None:
     assert "Accept" in response.headers["Vary"]
 
 
-@pytest.mark.parametrize("accept, expected", [
-    (None, "text/turtle"), ("*/*", "text/turtle"), ("application/n-triples", "application/n-triples"),
-    ("application/rdf+xml", "application/rdf+xml"), ("application/ld+json", "application/ld+json"),
-    ("application/n-quads", "application/n-quads"), ("application/trig", "application/trig"),
-])
+@pytest.mark.parametrize(
+    "accept, expected",
+    [
+        (None, "text/turtle"),
+        ("*/*", "text/turtle"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/n-quads", "application/n-quads"),
+        ("application/trig", "application/trig"),
+    ],
+)
 def test_construct_negotiates_rdf(client, accept, expected) -> None:
     headers = {"Accept": accept} if accept else {}
     response = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers=headers)
     assert response.status_code == 200 and response.mimetype == expected
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("json", "application/sparql-results+json"), ("xml", "application/sparql-results+xml"),
-    ("csv", "text/csv"), ("tsv", "text/tab-separated-values"), ("text/csv", "text/csv"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("json", "application/sparql-results+json"),
+        ("xml", "application/sparql-results+xml"),
+        ("csv", "text/csv"),
+        ("tsv", "text/tab-separated-values"),
+        ("text/csv", "text/csv"),
+    ],
+)
 def test_format_and_output_parameters_override_accept(client, value, expected) -> None:
     for name in ("format", "output"):
-        response = client.get("/sparql", query_string={"query": SUBJECTS, name: value},
-                              headers={"Accept": "application/sparql-results+xml"})
+        response = client.get(
+            "/sparql",
+            query_string={"query": SUBJECTS, name: value},
+            headers={"Accept": "application/sparql-results+xml"},
+        )
         assert response.mimetype == expected
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("turtle", "text/turtle"), ("n3", "text/turtle"), ("rdf+xml", "application/rdf+xml"),
-    ("json-ld", "application/ld+json"), ("json", "application/ld+json"), ("xml", "application/rdf+xml"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("turtle", "text/turtle"),
+        ("n3", "text/turtle"),
+        ("rdf+xml", "application/rdf+xml"),
+        ("json-ld", "application/ld+json"),
+        ("json", "application/ld+json"),
+        ("xml", "application/rdf+xml"),
+    ],
+)
 def test_format_parameter_for_graphs(client, value, expected) -> None:
     response = client.post("/sparql", data={"query": "DESCRIBE <http://example.org/a>", "format": value})
     assert response.status_code == 200 and response.mimetype == expected
@@ -185,9 +219,14 @@ def test_options_lists_the_methods(client) -> None:
 def test_cors_allows_any_origin_by_default(client) -> None:
     response = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Origin": "https://yasgui.org"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    preflight = client.options("/sparql", headers={"Origin": "https://yasgui.org",
-                                                   "Access-Control-Request-Method": "POST",
-                                                   "Access-Control-Request-Headers": "content-type"})
+    preflight = client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://yasgui.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
 
@@ -204,9 +243,14 @@ def test_cors_origins_setting_limits_the_origins(store_path: Path) -> None:
 def description(client, accept: str = "text/turtle") -> ox.Dataset:
     response = client.get("/sparql", headers={"Accept": accept})
     assert response.status_code == 200
-    fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-           "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD,
-           "application/n-quads": ox.RdfFormat.N_QUADS, "application/trig": ox.RdfFormat.TRIG}[response.mimetype]
+    fmt = {
+        "text/turtle": ox.RdfFormat.TURTLE,
+        "application/n-triples": ox.RdfFormat.N_TRIPLES,
+        "application/rdf+xml": ox.RdfFormat.RDF_XML,
+        "application/ld+json": ox.RdfFormat.JSON_LD,
+        "application/n-quads": ox.RdfFormat.N_QUADS,
+        "application/trig": ox.RdfFormat.TRIG,
+    }[response.mimetype]
     store = ox.Store()
     store.load(response.data, format=fmt)
     return store
@@ -216,8 +260,17 @@ def ask(store: ox.Store, where: str) -> bool:
     return bool(store.query(f"PREFIX sd: <{SD}> PREFIX void: <{VOID}> ASK {{ {where} }}"))
 
 
-@pytest.mark.parametrize("accept", ["text/turtle", "application/n-triples", "application/rdf+xml",
-                                    "application/ld+json", "application/n-quads", "application/trig"])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "text/turtle",
+        "application/n-triples",
+        "application/rdf+xml",
+        "application/ld+json",
+        "application/n-quads",
+        "application/trig",
+    ],
+)
 def test_service_description_in_every_rdf_format(client, accept) -> None:
     # W3C service-description tests: returns-rdf, has-endpoint-triple
     assert ask(description(client, accept), "?service a sd:Service ; sd:endpoint <http://localhost/sparql>")
@@ -225,17 +278,21 @@ def test_service_description_in_every_rdf_format(client, accept) -> None:
 
 def test_service_description_conforms_to_the_schema(client) -> None:
     sd = description(client)
-    assert ask(sd, """?service a sd:Service ; sd:supportedLanguage sd:SPARQL11Query ;
+    assert ask(
+        sd,
+        """?service a sd:Service ; sd:supportedLanguage sd:SPARQL11Query ;
         sd:feature sd:UnionDefaultGraph ;
         sd:resultFormat <http://www.w3.org/ns/formats/SPARQL_Results_JSON>, <http://www.w3.org/ns/formats/Turtle> ;
         sd:defaultEntailmentRegime <http://www.w3.org/ns/entailment/OWL-RDF-Based> ;
         sd:defaultDataset ?ds ; sd:availableGraphs ?ds .
-        ?ds a sd:Dataset ; sd:defaultGraph [ a sd:Graph ]""")
+        ?ds a sd:Dataset ; sd:defaultGraph [ a sd:Graph ]""",
+    )
     formats = sd.query(f"SELECT ?f {{ ?s <{SD}resultFormat> ?f }}")
     assert len(list(formats)) == 10
     # every sd:NamedGraph has exactly one sd:name, an IRI, and an sd:Graph
-    assert not ask(sd, "?n a sd:NamedGraph FILTER NOT EXISTS { ?n sd:name ?name ; sd:graph [ a sd:Graph ] "
-                       "FILTER(isIRI(?name)) }")
+    assert not ask(
+        sd, "?n a sd:NamedGraph FILTER NOT EXISTS { ?n sd:name ?name ; sd:graph [ a sd:Graph ] FILTER(isIRI(?name)) }"
+    )
 
 
 def test_service_description_lists_sparql_update_only_when_writes_are_enabled(client, store_path: Path) -> None:
@@ -246,9 +303,14 @@ def test_service_description_lists_sparql_update_only_when_writes_are_enabled(cl
 
 def test_service_description_counts_each_graph(client) -> None:
     sd = description(client)
-    assert ask(sd, f"""[] sd:namedGraph [ sd:name <{G2}> ; sd:graph [ a void:Dataset ; void:triples 2 ;
-                        void:distinctSubjects 1 ; void:properties 2 ; void:classes 1 ] ]""")
-    assert ask(sd, f"[] sd:name <{GRAPH_INFERRED}> ; sd:entailmentRegime <http://www.w3.org/ns/entailment/OWL-RDF-Based>")
+    assert ask(
+        sd,
+        f"""[] sd:namedGraph [ sd:name <{G2}> ; sd:graph [ a void:Dataset ; void:triples 2 ;
+                        void:distinctSubjects 1 ; void:properties 2 ; void:classes 1 ] ]""",
+    )
+    assert ask(
+        sd, f"[] sd:name <{GRAPH_INFERRED}> ; sd:entailmentRegime <http://www.w3.org/ns/entailment/OWL-RDF-Based>"
+    )
     assert ask(sd, f"[] sd:name <{G1}> ; sd:entailmentRegime <http://www.w3.org/ns/entailment/Simple>")
     rl = sd.query(f"SELECT ?c {{ ?s a <{SD}Service> ; <http://www.w3.org/2000/01/rdf-schema#comment> ?c }}")
     assert "OWL 2 RL" in next(iter(rl))["c"].value
@@ -301,7 +363,8 @@ def test_an_answer_over_the_result_limit_is_422_and_stops_early(store_path: Path
     response = client.get("/sparql", query_string={"query": cross})
     assert response.status_code == 422 and response.json["limit"] == 2000 and "LIMIT" in response.json["detail"]
     graph = make_client(store_path, max_result_bytes=200).get(
-        "/sparql", query_string={"query": "CONSTRUCT { ?a ?b ?f } WHERE { ?a ?b ?c . ?d ?e ?f }"})
+        "/sparql", query_string={"query": "CONSTRUCT { ?a ?b ?f } WHERE { ?a ?b ?c . ?d ?e ?f }"}
+    )
     assert graph.status_code == 422
     assert time.perf_counter() - started < 5
     small = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})

@@ -1,5 +1,6 @@
 """The SPARQL reader behind the endpoint's refusals: SERVICE, FROM / FROM NAMED, LOAD, the limits,
 and the parser's confirmation that no SERVICE or LOAD hides where the tokenizer did not see one."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,18 @@ import pyoxigraph as ox
 import pytest
 
 from exoowl.errors import QuerySyntaxError, RefusedQuery, UsageError
-from exoowl.sparql_safety import (ENGINE_LIMITS, Limits, Policy, RemoteAccess, analyse, confirmation_copy,
-                                  named_node, refuse_crashing, update_targets, with_using)
+from exoowl.sparql_safety import (
+    ENGINE_LIMITS,
+    Limits,
+    Policy,
+    RemoteAccess,
+    analyse,
+    confirmation_copy,
+    named_node,
+    refuse_crashing,
+    update_targets,
+    with_using,
+)
 
 GRAPHS = ["http://example.org/g1"]
 
@@ -34,28 +45,34 @@ def update_refused(text: str, allow: str = "") -> bool:
     return False
 
 
-@pytest.mark.parametrize("text", [
-    "SELECT * { SERVICE <http://remote/sparql> { ?s ?p ?o } }",
-    "select * { service silent <http://remote/sparql> { ?s ?p ?o } }",
-    "SELECT * { ?s ?p ?o SERVICE ?endpoint { ?s ?p ?o } }",
-    "PREFIX r: <http://remote/>\nSELECT * { # a comment\n SeRvIcE r:sparql { ?s ?p ?o } }",
-    "SELECT * { FILTER(?a<?b)'>'<p><http://e/#>.SERVICE<http://e/>{}'x'<p><o>}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * { SERVICE <http://remote/sparql> { ?s ?p ?o } }",
+        "select * { service silent <http://remote/sparql> { ?s ?p ?o } }",
+        "SELECT * { ?s ?p ?o SERVICE ?endpoint { ?s ?p ?o } }",
+        "PREFIX r: <http://remote/>\nSELECT * { # a comment\n SeRvIcE r:sparql { ?s ?p ?o } }",
+        "SELECT * { FILTER(?a<?b)'>'<p><http://e/#>.SERVICE<http://e/>{}'x'<p><o>}",
+    ],
+)
 def test_service_clauses_are_refused(text: str) -> None:
     assert refused(text)
 
 
-@pytest.mark.parametrize("text", [
-    'SELECT * { ?s ?p "call the SERVICE <http://remote/> { }" }',
-    "SELECT * { ?s ?p '''multi\nline SERVICE <http://remote/> {}''' }",
-    "SELECT * { ?s ?p ?o } # SERVICE <http://remote/> { ?s ?p ?o }",
-    "SELECT ?service { ?service <http://x/SERVICE> ?o }",
-    "PREFIX ex: <http://x/> SELECT * { ?s ex:service ?o }",
-    "SELECT * { ?s ?p 'it\\'s a SERVICE' }",
-    "SELECT * { ?s <http://x/p#SERVICE> ?o }",
-    "SELECT * { ?s ?p 'a\\u0027 SERVICE <http://remote/> {}' }",
-    "PREFIX service: <http://x/> SELECT * { ?s service:load ?o }",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'SELECT * { ?s ?p "call the SERVICE <http://remote/> { }" }',
+        "SELECT * { ?s ?p '''multi\nline SERVICE <http://remote/> {}''' }",
+        "SELECT * { ?s ?p ?o } # SERVICE <http://remote/> { ?s ?p ?o }",
+        "SELECT ?service { ?service <http://x/SERVICE> ?o }",
+        "PREFIX ex: <http://x/> SELECT * { ?s ex:service ?o }",
+        "SELECT * { ?s ?p 'it\\'s a SERVICE' }",
+        "SELECT * { ?s <http://x/p#SERVICE> ?o }",
+        "SELECT * { ?s ?p 'a\\u0027 SERVICE <http://remote/> {}' }",
+        "PREFIX service: <http://x/> SELECT * { ?s service:load ?o }",
+    ],
+)
 def test_service_in_strings_iris_comments_and_names_is_not_a_clause(text: str) -> None:
     assert not refused(text)
     assert analyse(text).services == ()
@@ -64,8 +81,10 @@ def test_service_in_strings_iris_comments_and_names_is_not_a_clause(text: str) -
 def test_an_escaped_iri_does_not_hide_a_service_call() -> None:
     """`\\u` escapes are part of an IRI (the engine reads <http://x/A'>): the quote after it does
     not open a string, so the SERVICE after it is seen, with an allow-list or without."""
-    text = ("SELECT * WHERE { SERVICE <http://allowed.example/sparql> {} BIND(<http://x/\\u0041'> AS ?z) "
-            "SERVICE <http://elsewhere.example/> {} }")
+    text = (
+        "SELECT * WHERE { SERVICE <http://allowed.example/sparql> {} BIND(<http://x/\\u0041'> AS ?z) "
+        "SERVICE <http://elsewhere.example/> {} }"
+    )
     assert analyse(text).services == ("http://allowed.example/sparql", "http://elsewhere.example/")
     assert refused(text, allow="http://allowed.example/")
     assert refused(text)
@@ -73,8 +92,10 @@ def test_an_escaped_iri_does_not_hide_a_service_call() -> None:
 
 
 def test_an_escaped_iri_does_not_hide_a_load() -> None:
-    text = ("LOAD <http://allowed.example/a.ttl> ; INSERT DATA { <http://x/\\u0041'> <http://x/p> 1 } ; "
-            "LOAD <http://elsewhere.example/b.ttl>")
+    text = (
+        "LOAD <http://allowed.example/a.ttl> ; INSERT DATA { <http://x/\\u0041'> <http://x/p> 1 } ; "
+        "LOAD <http://elsewhere.example/b.ttl>"
+    )
     assert analyse(text).loads == ("http://allowed.example/a.ttl", "http://elsewhere.example/b.ttl")
     assert update_refused(text, allow="http://allowed.example/")
 
@@ -84,13 +105,14 @@ def test_targets_are_resolved_as_the_engine_resolves_them() -> None:
     assert analyse("SELECT * { SERVICE <http://ev\\u0069l.example/> {} }").services == ("http://evil.example/",)
     assert analyse("BASE <http://b.example/dir/> SELECT * { SERVICE <../s> {} }").services == ("http://b.example/s",)
     assert analyse("SELECT * { SERVICE <s> {} }", "http://here.example/sparql").services == ("http://here.example/s",)
-    assert analyse("PREFIX e: <http://e.example/> SELECT * { SERVICE e:a\\/b {} }").services == ("http://e.example/a/b",)
+    assert analyse("PREFIX e: <http://e.example/> SELECT * { SERVICE e:a\\/b {} }").services == (
+        "http://e.example/a/b",
+    )
     assert not refused("SELECT * { SERVICE <http://allow\\u0065d.example/s> {} }", allow="http://allowed.example/")
 
 
 def test_a_prefix_redefined_later_in_an_update_does_not_fool_the_allow_list() -> None:
-    text = ("PREFIX a: <http://elsewhere.example/> LOAD a:x ; "
-            "PREFIX a: <http://allowed.example/> LOAD a:y")
+    text = "PREFIX a: <http://elsewhere.example/> LOAD a:x ; PREFIX a: <http://allowed.example/> LOAD a:y"
     assert update_refused(text, allow="http://allowed.example/")
 
 
@@ -100,7 +122,9 @@ def test_a_keyword_the_tokenizer_misses_is_caught_by_the_parser() -> None:
     copy, _ = confirmation_copy("SELECT * { SERVICE <http://a/> {} ?s <http://x/service> 'Service' }", update=False)
     assert copy == "SELECT * { GRAPH   <http://a/> {} ?s <http://x/servic\u00b7> 'Servic\u00b7' }"
     copy, at = confirmation_copy("PREFIX x: <http://x/> LOAD <http://a/> ; INSERT DATA { x:load x:p 1 }", update=True)
-    assert copy.startswith("PREFIX x: <http://x/> CREATE GRAPH") and "LOAD <http://a/>" in copy and "x:loa\u00b7" in copy
+    assert (
+        copy.startswith("PREFIX x: <http://x/> CREATE GRAPH") and "LOAD <http://a/>" in copy and "x:loa\u00b7" in copy
+    )
 
 
 def test_checks_never_run_the_request(http_listener) -> None:
@@ -126,44 +150,59 @@ def test_the_allow_list_names_iri_prefixes() -> None:
     assert refused("SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }", allow="http://remote.example/")
 
 
-@pytest.mark.parametrize("iri, allowed", [
-    ("https://sparql.uniprot.org/sparql", True),
-    ("https://sparql.uniprot.org.evil.example/sparql", False),
-    ("https://sparql.uniprot.org@evil.example/sparql", False),
-    ("https://user@sparql.uniprot.org/sparql", False),
-    ("http://sparql.uniprot.org/sparql", False),
-    ("https://sparql.uniprot.org:8443/sparql", False),
-    ("https://SPARQL.uniprot.org/sparql", True),
-])
+@pytest.mark.parametrize(
+    "iri, allowed",
+    [
+        ("https://sparql.uniprot.org/sparql", True),
+        ("https://sparql.uniprot.org.evil.example/sparql", False),
+        ("https://sparql.uniprot.org@evil.example/sparql", False),
+        ("https://user@sparql.uniprot.org/sparql", False),
+        ("http://sparql.uniprot.org/sparql", False),
+        ("https://sparql.uniprot.org:8443/sparql", False),
+        ("https://SPARQL.uniprot.org/sparql", True),
+    ],
+)
 def test_the_allow_list_compares_hosts_not_text(iri: str, allowed: bool) -> None:
     assert RemoteAccess.parse("https://sparql.uniprot.org").allows(iri) is allowed
 
 
-@pytest.mark.parametrize("iri, allowed", [
-    ("http://data.example/public/a.ttl", True),
-    ("http://data.example/public/../private/a.ttl", False),
-    ("http://data.example/public/%2e%2e/private/a.ttl", False),
-    ("file:///srv/public/a.ttl", True),
-    ("file:///srv/public/../../etc/passwd", False),
-])
+@pytest.mark.parametrize(
+    "iri, allowed",
+    [
+        ("http://data.example/public/a.ttl", True),
+        ("http://data.example/public/../private/a.ttl", False),
+        ("http://data.example/public/%2e%2e/private/a.ttl", False),
+        ("file:///srv/public/a.ttl", True),
+        ("file:///srv/public/../../etc/passwd", False),
+    ],
+)
 def test_the_allow_list_resolves_dot_segments(iri: str, allowed: bool) -> None:
     assert RemoteAccess.parse("http://data.example/public/ file:///srv/public/").allows(iri) is allowed
 
 
-@pytest.mark.parametrize("update, allow, refused_", [
-    ("LOAD <http://remote.example/data.ttl>", "", True),
-    ("LOAD SILENT <http://remote.example/data.ttl> INTO GRAPH <http://example.org/g>", "http://remote.example/", False),
-    ("LOAD <file:///etc/passwd>", "http://remote.example/", True),
-    ("PREFIX r: <http://remote.example/> LOAD r:data.ttl", "http://remote.example/", False),
-    ("LOAD <http://remote.example/data.ttl>", "*", False),
-])
+@pytest.mark.parametrize(
+    "update, allow, refused_",
+    [
+        ("LOAD <http://remote.example/data.ttl>", "", True),
+        (
+            "LOAD SILENT <http://remote.example/data.ttl> INTO GRAPH <http://example.org/g>",
+            "http://remote.example/",
+            False,
+        ),
+        ("LOAD <file:///etc/passwd>", "http://remote.example/", True),
+        ("PREFIX r: <http://remote.example/> LOAD r:data.ttl", "http://remote.example/", False),
+        ("LOAD <http://remote.example/data.ttl>", "*", False),
+    ],
+)
 def test_load_follows_the_allow_list(update: str, allow: str, refused_: bool) -> None:
     assert update_refused(update, allow) is refused_
 
 
 def test_load_sources_are_read_with_prefixes() -> None:
-    assert analyse("PREFIX r: <http://r/> LOAD SILENT r:a ; LOAD <http://b/> INTO GRAPH <http://g/>").loads == \
-        ("http://r/a", "http://b/")
+    assert analyse("PREFIX r: <http://r/> LOAD SILENT r:a ; LOAD <http://b/> INTO GRAPH <http://g/>").loads == (
+        "http://r/a",
+        "http://b/",
+    )
 
 
 def test_from_must_name_a_graph_in_the_store() -> None:
@@ -183,11 +222,14 @@ def test_from_inside_a_string_is_not_a_dataset_clause() -> None:
     assert not features.declares_dataset and features.form == "SELECT"
 
 
-@pytest.mark.parametrize("text, form", [
-    ("PREFIX select: <http://x/> ASK { ?s select:p ?o }", "ASK"),
-    ("CONSTRUCT { ?s ?p ?o } WHERE { { SELECT ?s ?p ?o { ?s ?p ?o } } }", "CONSTRUCT"),
-    ("# SELECT\nDESCRIBE <http://x/>", "DESCRIBE"),
-])
+@pytest.mark.parametrize(
+    "text, form",
+    [
+        ("PREFIX select: <http://x/> ASK { ?s select:p ?o }", "ASK"),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { { SELECT ?s ?p ?o { ?s ?p ?o } } }", "CONSTRUCT"),
+        ("# SELECT\nDESCRIBE <http://x/>", "DESCRIBE"),
+    ],
+)
 def test_query_form(text: str, form: str) -> None:
     assert analyse(text).form == form
 
@@ -198,8 +240,16 @@ def test_updates_that_load_or_call_a_service_are_refused() -> None:
     assert not update_refused('INSERT DATA { <http://x/s> <http://x/p> "LOAD <http://remote/>" }')
 
 
-@pytest.mark.parametrize("text", ["CLEAR XYZ", "PREFIX x: <http://x/> INSERT XYZ", "PREFIX x: <http://x/>\nINSERT XYZ",
-                                  "INSERT DATA { <http://a/> }\n ; CLEAR XYZ", "BASE <http://b/> DROP"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CLEAR XYZ",
+        "PREFIX x: <http://x/> INSERT XYZ",
+        "PREFIX x: <http://x/>\nINSERT XYZ",
+        "INSERT DATA { <http://a/> }\n ; CLEAR XYZ",
+        "BASE <http://b/> DROP",
+    ],
+)
 def test_syntax_errors_point_into_the_request(text: str) -> None:
     """The parse-only operations put before an update do not move the parser's line and column:
     the error is where pyoxigraph puts it for the request itself."""
@@ -217,14 +267,17 @@ def test_a_query_syntax_error_keeps_its_position() -> None:
         policy().query("SELECT *\nWHERE { ?s ?p }")
 
 
-@pytest.mark.parametrize("text", [
-    "ASK { FILTER(" + "!" * 10_000 + "true) }",
-    "ASK { FILTER(" + "+".join(["1"] * 50_000) + " > 0) }",
-    "ASK { FILTER(" + "||".join(["true"] * 50_000) + ") }",
-    "ASK { FILTER(1 " + " ".join(["-1"] * 10_000) + " > 0) }",
-    "SELECT * { " + " ".join(f"BIND(1 AS ?v{i})" for i in range(3000)) + " }",
-    "ASK { " + " UNION ".join(["{}"] * 8000) + " }",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ASK { FILTER(" + "!" * 10_000 + "true) }",
+        "ASK { FILTER(" + "+".join(["1"] * 50_000) + " > 0) }",
+        "ASK { FILTER(" + "||".join(["true"] * 50_000) + ") }",
+        "ASK { FILTER(1 " + " ".join(["-1"] * 10_000) + " > 0) }",
+        "SELECT * { " + " ".join(f"BIND(1 AS ?v{i})" for i in range(3000)) + " }",
+        "ASK { " + " UNION ".join(["{}"] * 8000) + " }",
+    ],
+)
 def test_operator_chains_that_crash_the_parser_are_refused_before_it(text: str) -> None:
     with pytest.raises(RefusedQuery, match="operators and group elements"):
         refuse_crashing(text)
@@ -259,26 +312,39 @@ def test_using_graphs_are_terms_so_they_cannot_add_operations(http_listener) -> 
         named_node(hostile, "using-graph-uri")
     spliced = f"INSERT {{ <urn:a> <urn:b> <urn:c> }} USING <{hostile}> WHERE {{ }}"
     assert update_refused(spliced)
-    assert with_using("INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }", [ox.NamedNode("urn:g")], []) == \
-        "INSERT { ?s ?p 1 } USING <urn:g> WHERE { ?s ?p ?o }"
+    assert (
+        with_using("INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }", [ox.NamedNode("urn:g")], [])
+        == "INSERT { ?s ?p 1 } USING <urn:g> WHERE { ?s ?p ?o }"
+    )
     assert http_listener.hits == []
 
 
-@pytest.mark.parametrize("update, graphs, unnamed", [
-    ("INSERT DATA { <urn:s> <urn:p> 1 }", {""}, False),
-    ("INSERT DATA { GRAPH <urn:g> { <urn:s> <urn:p> 1 } }", {"urn:g"}, False),
-    ("PREFIX g: <urn:graph:> DELETE DATA { GRAPH g:a { <urn:s> <urn:p> 1 } <urn:s> <urn:p> 2 }", {"urn:graph:a", ""}, False),
-    ("WITH <urn:w> DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { GRAPH <urn:read> { ?s ?p ?o } }", {"urn:w"}, False),
-    ("INSERT { GRAPH ?g { ?s ?p 1 } } WHERE { GRAPH ?g { ?s ?p ?o } }", set(), True),
-    ("DELETE WHERE { GRAPH <urn:d> { ?s ?p ?o } }", {"urn:d"}, False),
-    ("CLEAR ALL", {""}, True),
-    ("DROP SILENT NAMED", set(), True),
-    ("DROP GRAPH <urn:x> ; CLEAR DEFAULT", {"urn:x", ""}, False),
-    ("LOAD <http://a/x.ttl> INTO GRAPH <urn:l> ; LOAD <http://a/y.ttl>", {"urn:l", ""}, False),
-    ("MOVE <urn:a> TO GRAPH <urn:b>", {"urn:a", "urn:b"}, False),
-    ("COPY DEFAULT TO <urn:c> ; ADD SILENT <urn:e> TO DEFAULT", {"urn:c", ""}, False),
-    ("CREATE GRAPH <urn:new>", {"urn:new"}, False),
-])
+@pytest.mark.parametrize(
+    "update, graphs, unnamed",
+    [
+        ("INSERT DATA { <urn:s> <urn:p> 1 }", {""}, False),
+        ("INSERT DATA { GRAPH <urn:g> { <urn:s> <urn:p> 1 } }", {"urn:g"}, False),
+        (
+            "PREFIX g: <urn:graph:> DELETE DATA { GRAPH g:a { <urn:s> <urn:p> 1 } <urn:s> <urn:p> 2 }",
+            {"urn:graph:a", ""},
+            False,
+        ),
+        (
+            "WITH <urn:w> DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { GRAPH <urn:read> { ?s ?p ?o } }",
+            {"urn:w"},
+            False,
+        ),
+        ("INSERT { GRAPH ?g { ?s ?p 1 } } WHERE { GRAPH ?g { ?s ?p ?o } }", set(), True),
+        ("DELETE WHERE { GRAPH <urn:d> { ?s ?p ?o } }", {"urn:d"}, False),
+        ("CLEAR ALL", {""}, True),
+        ("DROP SILENT NAMED", set(), True),
+        ("DROP GRAPH <urn:x> ; CLEAR DEFAULT", {"urn:x", ""}, False),
+        ("LOAD <http://a/x.ttl> INTO GRAPH <urn:l> ; LOAD <http://a/y.ttl>", {"urn:l", ""}, False),
+        ("MOVE <urn:a> TO GRAPH <urn:b>", {"urn:a", "urn:b"}, False),
+        ("COPY DEFAULT TO <urn:c> ; ADD SILENT <urn:e> TO DEFAULT", {"urn:c", ""}, False),
+        ("CREATE GRAPH <urn:new>", {"urn:new"}, False),
+    ],
+)
 def test_update_targets_are_the_graphs_it_writes(update: str, graphs: set, unnamed: bool) -> None:
     policy("http://a/").update(update)  # they are updates the policy lets through
     targets = update_targets(update)

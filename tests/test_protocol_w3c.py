@@ -7,24 +7,25 @@ with the same graph data share a server; each update test gets a server of its o
 with CLEAR ALL). Writes are enabled with a bearer token, which every request carries. All 34
 tests must pass.
 """
+
 from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pyoxigraph as ox
 import pytest
 import requests
+from conftest import SHARED
 from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
-
-from conftest import SHARED
-from exoowl.config import load_settings
 from store_builder import commit_store
 from test_server import start_server, stop
+
+from exoowl.config import load_settings
 
 PROTOCOL = SHARED / "w3c" / "sparql11-protocol"
 MANIFEST = PROTOCOL / "manifest.ttl"
@@ -39,10 +40,17 @@ pytestmark = pytest.mark.skipif(not MANIFEST.exists(), reason=f"W3C protocol tes
 TOKEN = "w3c-protocol-tests-token"
 UPDATE_TEST_COUNT = 14
 QUERY_TEST_COUNT = 20
-RESULT_TYPES = {"application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-                "text/tab-separated-values"}
-RDF_TYPES = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-             "application/rdf+xml": ox.RdfFormat.RDF_XML}
+RESULT_TYPES = {
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+}
+RDF_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
 
 
 @dataclass(frozen=True)
@@ -68,17 +76,24 @@ def _list(graph: Graph, head) -> list:
 
 
 def _request(graph: Graph, node) -> HttpRequest:
-    headers = {str(graph.value(h, HT.fieldName)): str(graph.value(h, HT.fieldValue))
-               for head in graph.objects(node, HT.headers) for h in _list(graph, head)}
+    headers = {
+        str(graph.value(h, HT.fieldName)): str(graph.value(h, HT.fieldValue))
+        for head in graph.objects(node, HT.headers)
+        for h in _list(graph, head)
+    }
     body = graph.value(node, HT.body)
     response = graph.value(node, HT.resp)
     boolean = graph.value(response, MF.expectedBoolean)
     expected_format = graph.value(response, MF.expectedFormat)
-    return HttpRequest(str(graph.value(node, HT.methodName)), str(graph.value(node, HT.absolutePath)), headers,
-                       str(graph.value(body, CNT.chars)) if body is not None else None,
-                       frozenset(str(s).removeprefix(HTS) for s in graph.objects(response, MF.expectedStatus)),
-                       str(expected_format) if expected_format is not None else None,
-                       boolean.toPython() if boolean is not None else None)
+    return HttpRequest(
+        str(graph.value(node, HT.methodName)),
+        str(graph.value(node, HT.absolutePath)),
+        headers,
+        str(graph.value(body, CNT.chars)) if body is not None else None,
+        frozenset(str(s).removeprefix(HTS) for s in graph.objects(response, MF.expectedStatus)),
+        str(expected_format) if expected_format is not None else None,
+        boolean.toPython() if boolean is not None else None,
+    )
 
 
 def load_manifest() -> list[ProtocolTest]:
@@ -86,8 +101,10 @@ def load_manifest() -> list[ProtocolTest]:
     manifest = next(graph.subjects(RDF.type, MF.Manifest))
     tests = []
     for entry in _list(graph, graph.value(manifest, MF.entries)):
-        data = sorted((str(graph.value(d, RDFS.label)), Path(str(graph.value(d, UT.graph))).name)
-                      for d in graph.objects(entry, UT.graphData))
+        data = sorted(
+            (str(graph.value(d, RDFS.label)), Path(str(graph.value(d, UT.graph))).name)
+            for d in graph.objects(entry, UT.graphData)
+        )
         action = graph.value(entry, MF.action)
         requests_ = [_request(graph, r) for r in _list(graph, graph.value(action, HT.requests))]
         tests.append(ProtocolTest(str(entry).rsplit("#", 1)[1], tuple(data), tuple(requests_)))
@@ -130,8 +147,7 @@ def replay(base: str, req: HttpRequest) -> requests.Response:
     path = req.path.replace("/sparql/", "/sparql", 1)
     body = req.body.encode("utf-8") if req.body is not None else None
     headers = {**req.headers, "Authorization": f"Bearer {TOKEN}"}
-    return requests.request(req.method, base + path, data=body, headers=headers, timeout=30,
-                            allow_redirects=False)
+    return requests.request(req.method, base + path, data=body, headers=headers, timeout=30, allow_redirects=False)
 
 
 def status_class(code: int) -> str:

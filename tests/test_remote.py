@@ -1,32 +1,34 @@
 """A SPARQL server as the store (exoowl.remote), tested against a real Virtuoso that the tests
 start and stop: the built project's graphs are written to it through the Graph Store protocol,
 and every named query must answer there exactly as on the local store."""
+
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
-from dataclasses import replace
-
 import requests
-
-from exoowl.api import KnowledgeGraph, open as open_kg
-from exoowl.build import build, is_stale
-from exoowl.importers import import_file
-from exoowl.config import Settings, load_settings
-from exoowl.errors import UsageError
-from exoowl.query import named_queries, serialize
-from exoowl.remote import RemoteEndpoints, RemoteStore
-from exoowl.store import Store
 from test_cli import run
 from test_server import start_server, stop
 from virtuoso import Virtuoso, installed, start_virtuoso
 
-pytestmark = pytest.mark.skipif(not installed(), reason="Virtuoso (Debian package virtuoso-opensource-7-bin) is "
-                                                        "not installed: `make install-test` installs it")
+from exoowl.api import KnowledgeGraph
+from exoowl.api import open as open_kg
+from exoowl.build import build, is_stale
+from exoowl.config import Settings, load_settings
+from exoowl.errors import UsageError
+from exoowl.importers import import_file
+from exoowl.query import named_queries, serialize
+from exoowl.remote import RemoteEndpoints, RemoteStore
+from exoowl.store import Store
+
+pytestmark = pytest.mark.skipif(
+    not installed(),
+    reason="Virtuoso (Debian package virtuoso-opensource-7-bin) is not installed: `make install-test` installs it",
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +61,10 @@ def example(named) -> dict[str, str]:
 def test_the_location_names_endpoints_and_credentials_without_showing_them() -> None:
     endpoints = RemoteEndpoints.parse("sparql+https://u:secret@db.example:8890/sparql?gsp=/crud&update=/up")
     assert (endpoints.query, endpoints.update, endpoints.graph_store) == (
-        "https://db.example:8890/sparql", "https://db.example:8890/up", "https://db.example:8890/crud")
+        "https://db.example:8890/sparql",
+        "https://db.example:8890/up",
+        "https://db.example:8890/crud",
+    )
     assert (endpoints.user, endpoints.password) == ("u", "secret") and "secret" not in str(endpoints)
     with pytest.raises(UsageError):
         RemoteEndpoints.parse("sparql+ftp://db.example/sparql")
@@ -87,10 +92,18 @@ VIRTUOSO_7_DIVERGES = {
 NAMED = sorted(named_queries(Path(__file__).resolve().parents[1] / "queries"))
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=VIRTUOSO_7_DIVERGES[n]))
-                                  if n in VIRTUOSO_7_DIVERGES else n for n in NAMED])
-def test_every_named_query_answers_as_on_the_local_store(remote: KnowledgeGraph, local: KnowledgeGraph,
-                                                          name: str) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=VIRTUOSO_7_DIVERGES[n]))
+        if n in VIRTUOSO_7_DIVERGES
+        else n
+        for n in NAMED
+    ],
+)
+def test_every_named_query_answers_as_on_the_local_store(
+    remote: KnowledgeGraph, local: KnowledgeGraph, name: str
+) -> None:
     params = example(local.named_queries()[name])
     expected = local.run(name, **params)
     got = remote.run(name, **params)
@@ -102,8 +115,9 @@ def comparable(record: dict[str, str]) -> tuple:
     """A row with GROUP_CONCAT lists compared as sets (servers concatenate in their own order) and
     xsd:boolean as 1/0 (Virtuoso stores booleans as integers)."""
     booleans = {"true": "1", "false": "0"}
-    return tuple((k, tuple(sorted(booleans.get(x, x) for x in v.split("; "))) if v else ())
-                 for k, v in sorted(record.items()))
+    return tuple(
+        (k, tuple(sorted(booleans.get(x, x) for x in v.split("; "))) if v else ()) for k, v in sorted(record.items())
+    )
 
 
 def test_ask_and_construct_come_back_as_pyoxigraph_results(remote: KnowledgeGraph) -> None:
@@ -113,18 +127,40 @@ def test_ask_and_construct_come_back_as_pyoxigraph_results(remote: KnowledgeGrap
     assert graph.kind == "graph" and len(graph.triples) == 3
 
 
-def test_the_command_line_queries_and_exports_a_server(project: Settings, virtuoso: Virtuoso, remote: KnowledgeGraph,
-                                                      tmp_path: Path) -> None:
+def test_the_command_line_queries_and_exports_a_server(
+    project: Settings, virtuoso: Virtuoso, remote: KnowledgeGraph, tmp_path: Path
+) -> None:
     settings = load_settings({"root": project.root, "store": project.store_path}, environ={})
-    counted = run(settings, "query", "--store", virtuoso.location, "--format", "csv",
-                  "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/exoowl/graph/review> { ?s ?p ?o } }")
+    counted = run(
+        settings,
+        "query",
+        "--store",
+        virtuoso.location,
+        "--format",
+        "csv",
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/exoowl/graph/review> { ?s ?p ?o } }",
+    )
     assert counted.returncode == 0, counted.stderr
-    assert int(counted.stdout.split()[1]) == Store.open(project.store_path).count("https://w3id.org/exoowl/graph/review")
+    assert int(counted.stdout.split()[1]) == Store.open(project.store_path).count(
+        "https://w3id.org/exoowl/graph/review"
+    )
     out = tmp_path / "review.nt"
-    exported = run(settings, "export", "--store", virtuoso.location, "--format", "ntriples",
-                   "--graph", "https://w3id.org/exoowl/graph/review", "-o", str(out))
+    exported = run(
+        settings,
+        "export",
+        "--store",
+        virtuoso.location,
+        "--format",
+        "ntriples",
+        "--graph",
+        "https://w3id.org/exoowl/graph/review",
+        "-o",
+        str(out),
+    )
     assert exported.returncode == 0, exported.stderr
-    assert len(out.read_text().splitlines()) == Store.open(project.store_path).count("https://w3id.org/exoowl/graph/review")
+    assert len(out.read_text().splitlines()) == Store.open(project.store_path).count(
+        "https://w3id.org/exoowl/graph/review"
+    )
     validated = run(settings, "validate", "--store", virtuoso.location)
     assert validated.returncode == 0 and "conforms: yes" in validated.stdout, validated.stderr
     built = run(settings, "build", "--if-stale", "--store", virtuoso.location)
@@ -140,24 +176,34 @@ def test_build_and_import_write_to_the_server_and_serve_reads_it(mini: Settings,
         assert build(settings, only_if_stale=True).skipped
         store = RemoteStore.open(server.location)
         records = tmp_path / "cargo.txt"
-        records.write_text("CONTENT ID\tCONTENT TYPE\tENTREZ GENE ID\tGENE SYMBOL\tSPECIES\tEXPERIMENT ID\tMETHODS\n"
-                           "1\tmrna\t967\tCD63\tHomo sapiens\t3\tMicroarray\n2\tprotein\t7082\tTJP1\tHuman\t3\tMS\n")
+        records.write_text(
+            "CONTENT ID\tCONTENT TYPE\tENTREZ GENE ID\tGENE SYMBOL\tSPECIES\tEXPERIMENT ID\tMETHODS\n"
+            "1\tmrna\t967\tCD63\tHomo sapiens\t3\tMicroarray\n2\tprotein\t7082\tTJP1\tHuman\t3\tMS\n"
+        )
         imported = import_file(store, "exocarta", records)
         assert imported.records == 2 and store.count(imported.graph) == imported.triples
         assert not any(".staging-" in g for g in store.graphs())  # staging graphs were moved
         process, url = start_server(settings, "--no-build", "--workers", "1")
         try:
-            asked = requests.get(url, params={"query": "ASK { ?o <https://w3id.org/exoowl/ontology/observedMolecule> "
-                                                       "<https://w3id.org/exoowl/id/gene/967> }"}, timeout=30)
+            asked = requests.get(
+                url,
+                params={
+                    "query": "ASK { ?o <https://w3id.org/exoowl/ontology/observedMolecule> "
+                    "<https://w3id.org/exoowl/id/gene/967> }"
+                },
+                timeout=30,
+            )
             assert asked.status_code == 200 and asked.json()["boolean"] is True
             root = url.removesuffix("/sparql")
             page = requests.get(root + "/id/exocarta/cargo/1", headers={"Accept": "text/html"}, timeout=30)
             assert page.status_code == 200 and "mRNA" in page.text
-            graph = requests.get(root + "/store", params={"graph": imported.graph}, headers={"Accept": "text/turtle"},
-                                 timeout=30)
+            graph = requests.get(
+                root + "/store", params={"graph": imported.graph}, headers={"Accept": "text/turtle"}, timeout=30
+            )
             assert graph.status_code == 200 and "CargoObservation" in graph.text
-            refused = requests.post(url, data="CLEAR ALL", headers={"Content-Type": "application/sparql-update"},
-                                    timeout=30)
+            refused = requests.post(
+                url, data="CLEAR ALL", headers={"Content-Type": "application/sparql-update"}, timeout=30
+            )
             assert refused.status_code == 403 and "own" in refused.json()["detail"]
         finally:
             stop(process)

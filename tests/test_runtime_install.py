@@ -1,6 +1,7 @@
 """A runtime-only install runs exoowl: every module imports with the declared runtime
 dependencies alone (the test extras are not there on a user's machine). ``.ci/run`` also installs
 the runtime dependencies alone into a clean environment and serves from it."""
+
 from __future__ import annotations
 
 import ast
@@ -75,8 +76,13 @@ def test_test_extras_are_not_in_the_runtime_closure_by_accident() -> None:
 
 
 def test_every_module_imports_with_the_runtime_dependencies_alone() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "tests" / "runtime_only.py"), *sorted(runtime_closure())],
-                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "runtime_only.py"), *sorted(runtime_closure())],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "modules imported" in result.stdout
 
@@ -84,6 +90,11 @@ def test_every_module_imports_with_the_runtime_dependencies_alone() -> None:
 def test_the_runtime_only_import_fails_for_an_undeclared_import() -> None:
     """With requests left out of the allowed set, the remote store's module no longer imports."""
     allowed = sorted(runtime_closure() - {"requests"})
-    result = subprocess.run([sys.executable, str(ROOT / "tests" / "runtime_only.py"), *allowed],
-                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "runtime_only.py"), *allowed],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert result.returncode == 1 and "exoowl.remote" in result.stdout, result.stdout + result.stderr

@@ -1,4 +1,5 @@
 """The SPARQL endpoint: Flask test client for units, a real gunicorn server on an ephemeral port."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -10,10 +11,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from test_cli import exoowl_env
 
 from exoowl.config import Settings
 from exoowl_server import create_app
-from test_cli import exoowl_env
 
 
 @pytest.fixture
@@ -27,14 +28,20 @@ def test_ask_over_get(client) -> None:
 
 
 def test_select_over_form_post_as_csv(client) -> None:
-    response = client.post("/sparql", data={"query": "SELECT ?l WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l"},
-                           headers={"Accept": "text/csv"})
+    response = client.post(
+        "/sparql",
+        data={"query": "SELECT ?l WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l"},
+        headers={"Accept": "text/csv"},
+    )
     assert response.mimetype == "text/csv" and response.data.decode().splitlines()[1] == "A-549"
 
 
 def test_construct_as_turtle(client) -> None:
-    response = client.post("/sparql", data="CONSTRUCT { ?s a ?o } WHERE { ?s a ?o } LIMIT 1",
-                           headers={"Content-Type": "application/sparql-query", "Accept": "text/turtle"})
+    response = client.post(
+        "/sparql",
+        data="CONSTRUCT { ?s a ?o } WHERE { ?s a ?o } LIMIT 1",
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/turtle"},
+    )
     assert response.status_code == 200 and response.mimetype == "text/turtle"
 
 
@@ -73,16 +80,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(settings: Settings, *args: str, token: str | None = None,
-                 logs: bool | Path = False) -> tuple[subprocess.Popen, str]:
+def start_server(
+    settings: Settings, *args: str, token: str | None = None, logs: bool | Path = False
+) -> tuple[subprocess.Popen, str]:
     """``exoowl serve`` on an ephemeral port (writes enabled when ``token`` is given; ``logs`` keeps
     its access log on stdout for the test to read, or, a path, writes its whole log there: a pipe
     nobody reads would stop the server once full)."""
     port = free_port()
     log_file = logs.open("wb") if isinstance(logs, Path) else None
-    server = subprocess.Popen([str(Path(sys.executable).with_name("exoowl")), "serve", "--port", str(port), *args],
-                              env=exoowl_env(settings, token), stderr=log_file or subprocess.PIPE,
-                              stdout=log_file or (subprocess.PIPE if logs else subprocess.DEVNULL))
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("exoowl")), "serve", "--port", str(port), *args],
+        env=exoowl_env(settings, token),
+        stderr=log_file or subprocess.PIPE,
+        stdout=log_file or (subprocess.PIPE if logs else subprocess.DEVNULL),
+    )
     url = f"http://127.0.0.1:{port}/sparql"
     deadline = time.monotonic() + 90
     while True:
@@ -164,8 +175,10 @@ def test_soak_sixteen_clients_read_and_write_at_once_and_nothing_is_lost_or_half
     server, url = start_server(built_mini, "--workers", "2", token=WRITE_TOKEN)
     headers = {"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "application/sparql-update"}
     lab, ex = "http://example.org/soak", "http://example.org/"
-    count = (f"SELECT (COUNT(?x) AS ?a) (COUNT(?y) AS ?b) WHERE {{ GRAPH <{lab}> "
-             f"{{ {{ ?s <{ex}a> ?x }} UNION {{ ?s <{ex}b> ?y }} }} }}")
+    count = (
+        f"SELECT (COUNT(?x) AS ?a) (COUNT(?y) AS ?b) WHERE {{ GRAPH <{lab}> "
+        f"{{ {{ ?s <{ex}a> ?x }} UNION {{ ?s <{ex}b> ?y }} }} }}"
+    )
 
     def writer(w: int) -> list[int]:
         session, acknowledged = requests.Session(), []
@@ -192,8 +205,9 @@ def test_soak_sixteen_clients_read_and_write_at_once_and_nothing_is_lost_or_half
             acknowledged = [n for f in writes for n in f.result()]
             answered = sum(f.result() for f in reads)
         assert answered + len(acknowledged) == 12 * 230 + 4 * 50  # about three thousand requests, none failed
-        present = requests.get(url, params={"query": f"SELECT ?s WHERE {{ GRAPH <{lab}> {{ ?s <{ex}a> ?x }} }}"},
-                               timeout=30).json()["results"]["bindings"]
+        present = requests.get(
+            url, params={"query": f"SELECT ?s WHERE {{ GRAPH <{lab}> {{ ?s <{ex}a> ?x }} }}"}, timeout=30
+        ).json()["results"]["bindings"]
         assert {b["s"]["value"] for b in present} == {f"{ex}s{n}" for n in acknowledged}
     finally:
         stop(server)
@@ -203,11 +217,18 @@ def test_the_update_token_never_reaches_the_logs_and_a_short_one_stops_the_serve
     server, url = start_server(built_mini, "--no-build", "--workers", "1", token=WRITE_TOKEN, logs=True)
     try:
         for token in (WRITE_TOKEN, WRITE_TOKEN + "-wrong", "short"):
-            requests.post(url, data="INSERT DATA { <http://example.org/s> <http://example.org/p> 1 }",
-                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/sparql-update"},
-                          timeout=30)
-        requests.post(url, data="CLEAR XYZ", headers={"Authorization": f"Bearer {WRITE_TOKEN}",
-                                                      "Content-Type": "application/sparql-update"}, timeout=30)
+            requests.post(
+                url,
+                data="INSERT DATA { <http://example.org/s> <http://example.org/p> 1 }",
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/sparql-update"},
+                timeout=30,
+            )
+        requests.post(
+            url,
+            data="CLEAR XYZ",
+            headers={"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "application/sparql-update"},
+            timeout=30,
+        )
         # a client that puts a token in the URL: it is not taken, and not logged either
         requests.get(url, params={"query": "ASK {}", "access_token": WRITE_TOKEN}, timeout=30)
         requests.get(url, params={"query": "ASK {}", "token": "another-secret-value"}, timeout=30)
@@ -218,6 +239,11 @@ def test_the_update_token_never_reaches_the_logs_and_a_short_one_stops_the_serve
     logs = (out + err).decode(errors="replace")
     assert "POST /sparql" in logs and WRITE_TOKEN not in logs and "another-secret-value" not in logs
     assert logs.count("[redacted]") >= 3
-    short = subprocess.run([str(Path(sys.executable).with_name("exoowl")), "serve", "--no-build", "--port", str(free_port())],
-                           env=exoowl_env(built_mini, "fifteen-chars!!"), capture_output=True, text=True, timeout=60)
+    short = subprocess.run(
+        [str(Path(sys.executable).with_name("exoowl")), "serve", "--no-build", "--port", str(free_port())],
+        env=exoowl_env(built_mini, "fifteen-chars!!"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert short.returncode == 2 and "at least 16 characters" in short.stderr and "fifteen" not in short.stderr

@@ -1,4 +1,5 @@
 """Every SHACL shape has a conforming and a violating fixture (tests/fixtures/shapes/SHAPE.*.ttl)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """Each Table 2 finding of the review is retrievable by SPARQL with its donor, cargo, recipient,
 targets and outcome; and what the graph holds for it matches what the review prints in that row."""
+
 from __future__ import annotations
 
 import csv
@@ -15,8 +16,10 @@ from exoowl.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 CURATED = ROOT / "data" / "curated"
 SEED = ROOT.parent / "shared" / "seed"
-ROLES = {"donor": ("donor_cell_line", "cell-line", "donor_cell_type", "cell-type"),
-         "recipient": ("recipient_cell_line", "cell-line", "recipient_cell_type", "cell-type")}
+ROLES = {
+    "donor": ("donor_cell_line", "cell-line", "donor_cell_type", "cell-type"),
+    "recipient": ("recipient_cell_line", "cell-line", "recipient_cell_type", "cell-type"),
+}
 
 
 def table(name: str) -> list[dict[str, str]]:
@@ -64,12 +67,12 @@ def test_finding_is_retrieved_by_sparql(kg: KnowledgeGraph, row: dict[str, str])
 def seed_rows() -> dict[int, str]:
     """Reference number → the text printed in its Table 2 row (from the previous row's end)."""
     text = next(SEED.glob("*.txt")).read_text(encoding="utf-8")
-    part = text[text.index("Table 2:"):]
+    part = text[text.index("Table 2:") :]
     rows, start = {}, 0
     for match in re.finditer(r"\[(\d+)\]", part):
         number = int(match.group(1))
         if 43 <= number <= 109:
-            rows[number] = rows.get(number, "") + " " + part[start:match.start()]
+            rows[number] = rows.get(number, "") + " " + part[start : match.start()]
         start = match.end()
     return rows
 

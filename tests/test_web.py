@@ -1,5 +1,6 @@
 """The web pages with Flask's test client on the real project: YASGUI tabs, entity pages with content
 negotiation, /ontology, /network and /network.json."""
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,9 @@ def test_ontology_term_page_shows_definition_and_synonyms(client) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib's JSON-LD parser uses ConjunctiveGraph
-@pytest.mark.parametrize("accept, fmt", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
-                                         ("application/n-triples", "nt")])
+@pytest.mark.parametrize(
+    "accept, fmt", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"), ("application/n-triples", "nt")]
+)
 def test_gene_as_rdf_by_content_negotiation(client, accept: str, fmt: str) -> None:
     response = client.get("/id/gene/967", headers={"Accept": accept})
     assert response.status_code == 200 and response.mimetype == accept and "Accept" in response.vary
@@ -100,9 +102,11 @@ def test_release_download_is_kept(client, project: Settings) -> None:
 def test_ontology_page_documents_the_release_and_its_classification(client, project: Settings) -> None:
     page = client.get("/ontology").data.decode()
     assert 'id="classes"' in page and "https://w3id.org/exoowl/ontology/Exosome" in page, "pyLODE's class list"
-    tree = page[page.index('id="exoowl-release"'):page.index('id="metadata"')]
+    tree = page[page.index('id="exoowl-release"') : page.index('id="metadata"')]
     assert 'href="/ontology/exoowl.owl"' in tree
-    assert re.search(r'href="/ontology/ExtracellularVesicle"[^>]*>[^<]*</a>\s*<ul>.*?href="/ontology/Exosome"', tree, re.S)
+    assert re.search(
+        r'href="/ontology/ExtracellularVesicle"[^>]*>[^<]*</a>\s*<ul>.*?href="/ontology/Exosome"', tree, re.S
+    )
     assert '<span class="inferred">inferred</span>' in tree
     cached = list((project.store_path.parent / "cache" / "ontology-doc").glob("*.html"))
     assert len(cached) == 1 and client.get("/ontology").data.decode() == page
@@ -120,7 +124,9 @@ def test_network_json_is_cytoscape_elements_with_page_links(client) -> None:
     assert "hsa-miR-21-5p" in labels
 
 
-@pytest.mark.parametrize("facet, value", [("cancer", "exoid:cancer/breast-cancer"), ("process", "exoid:process/metastasis")])
+@pytest.mark.parametrize(
+    "facet, value", [("cancer", "exoid:cancer/breast-cancer"), ("process", "exoid:process/metastasis")]
+)
 def test_network_filters(client, facet: str, value: str) -> None:
     data = client.get("/network.json", query_string={facet: value}).json
     choice = next(c for c in data["facets"][facet] if c["iri"].endswith(value.split(":", 1)[1]))
@@ -155,12 +161,15 @@ def test_machine_answers_are_nosniff_without_a_page_policy(client) -> None:
 
 
 def test_a_page_lists_the_first_2000_referrers_and_says_how_many_there_are(tmp_path) -> None:
-    from exoowl.config import load_settings
     from store_builder import commit_store
 
+    from exoowl.config import load_settings
+
     target = "https://w3id.org/exoowl/id/gene/1"
-    data = "".join(f"<https://w3id.org/exoowl/id/obs/{i}> <https://w3id.org/exoowl/ontology/observedMolecule> <{target}> .\n"
-                   for i in range(2500)).encode()
+    data = "".join(
+        f"<https://w3id.org/exoowl/id/obs/{i}> <https://w3id.org/exoowl/ontology/observedMolecule> <{target}> .\n"
+        for i in range(2500)
+    ).encode()
     commit_store(tmp_path / "store", {"https://w3id.org/exoowl/graph/import/exocarta/cargo": data})
     client = create_app(load_settings({"root": tmp_path, "store": tmp_path / "store"}, environ={})).test_client()
     page = client.get("/id/gene/1", headers={"Accept": "text/html"}).get_data(as_text=True)

@@ -1,5 +1,6 @@
 """One real headless-browser test: Debian's chromium, driven over the DevTools protocol, runs a named
 query tab of YASGUI on a real `exoowl serve` and the test reads the result table it renders."""
+
 from __future__ import annotations
 
 import json
@@ -12,25 +13,38 @@ from typing import Any
 import pytest
 import requests
 import websocket
-
-from exoowl.config import Settings
 from test_server import start_server, stop
 
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--remote-debugging-port=0")
+from exoowl.config import Settings
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--remote-debugging-port=0",
+)
 TAB = "mirna-targets"
 
 
 def chromium_path() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "Debian's chromium is needed for this test: `make install-test` installs it (apt-get install chromium)"
+    assert found, (
+        "Debian's chromium is needed for this test: `make install-test` installs it (apt-get install chromium)"
+    )
     return found
 
 
 def launch_chromium(profile: Path) -> tuple[subprocess.Popen, int]:
     """Chromium with an empty profile; returns the process and its DevTools port."""
-    browser = subprocess.Popen([chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    browser = subprocess.Popen(
+        [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     port_file, deadline = profile / "DevToolsActivePort", time.monotonic() + 30
     while not (port_file.exists() and port_file.read_text().strip()):
         assert browser.poll() is None and time.monotonic() < deadline, "chromium did not start"
@@ -109,14 +123,18 @@ def expected_first_mirnas(sparql_url: str) -> set[str]:
     """The miRNA names the endpoint itself answers first for the tab's query."""
     base = sparql_url.rsplit("/sparql", 1)[0]
     text = next(q["sparql"] for q in json.loads(_named_queries_json(base)) if q["name"] == TAB)
-    answer = requests.post(sparql_url, data={"query": text}, headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    answer = requests.post(
+        sparql_url, data={"query": text}, headers={"Accept": "application/sparql-results+json"}, timeout=60
+    )
     return {b["mirna_name"]["value"] for b in answer.json()["results"]["bindings"][:10]}
 
 
 def _named_queries_json(base: str) -> str:
     page = requests.get(base + "/", timeout=30).text
-    start = page.index('<script type="application/json" id="named-queries">') + len('<script type="application/json" id="named-queries">')
-    return page[start:page.index("</script>", start)]
+    start = page.index('<script type="application/json" id="named-queries">') + len(
+        '<script type="application/json" id="named-queries">'
+    )
+    return page[start : page.index("</script>", start)]
 
 
 # Collects the page's content-security-policy violations (registered before any page script runs).

@@ -1,4 +1,5 @@
 """Writes to a built store (exoowl.write): atomic, SHACL-gated, one at a time, kept by the next build."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -16,8 +17,10 @@ from exoowl.store import Store, StoreLocation
 from exoowl.write import Writer, parse_graph_payload
 
 EX = "http://example.org/"
-LINE_SHAPE_BREAKER = (f"PREFIX exoowl: <https://w3id.org/exoowl/ontology/> INSERT DATA {{ GRAPH <{EX}lab> {{ "
-                      f"<{EX}line> a exoowl:CellLine ; exoowl:cellosaurusId 'not an accession' }} }}")
+LINE_SHAPE_BREAKER = (
+    f"PREFIX exoowl: <https://w3id.org/exoowl/ontology/> INSERT DATA {{ GRAPH <{EX}lab> {{ "
+    f"<{EX}line> a exoowl:CellLine ; exoowl:cellosaurusId 'not an accession' }} }}"
+)
 
 
 def writer_for(settings: Settings, **options) -> Writer:
@@ -47,7 +50,8 @@ def test_an_update_commits_a_new_build_and_leaves_the_old_one_untouched(built_mi
 
 
 def test_a_write_that_would_violate_a_shape_is_refused_with_the_report_and_changes_nothing(
-        built_mini: Settings) -> None:
+    built_mini: Settings,
+) -> None:
     before = committed(built_mini)
     with pytest.raises(ValidationFailed) as failed:
         writer_for(built_mini).update(LINE_SHAPE_BREAKER)
@@ -66,10 +70,13 @@ def test_the_gate_uses_the_shapes_the_store_was_built_with(built_mini: Settings)
         writer_for(built_mini).update(LINE_SHAPE_BREAKER)
 
 
-@pytest.mark.parametrize("update, error", [
-    ("INSERT DATA { <http://example.org/s> <http://example.org/p> }", QuerySyntaxError),
-    (f"CREATE GRAPH <{EX}g> ; CREATE GRAPH <{EX}g>", UpdateFailed),
-])
+@pytest.mark.parametrize(
+    "update, error",
+    [
+        ("INSERT DATA { <http://example.org/s> <http://example.org/p> }", QuerySyntaxError),
+        (f"CREATE GRAPH <{EX}g> ; CREATE GRAPH <{EX}g>", UpdateFailed),
+    ],
+)
 def test_a_bad_update_raises_a_typed_error_and_changes_nothing(built_mini: Settings, update: str, error) -> None:
     before = committed(built_mini)
     with pytest.raises(error):
@@ -154,13 +161,21 @@ def test_a_graph_payload_that_does_not_parse_names_line_and_column() -> None:
         parse_graph_payload(b"<http://a> <http://b> <http://c> <http://g> .", "application/n-quads", None)
 
 
-@pytest.mark.parametrize("update, expected", [
-    ("INSERT { ?s a <x:T> } WHERE { ?s ?p ?o }", "INSERT { ?s a <x:T> } USING <x:g> USING NAMED <x:n> WHERE { ?s ?p ?o }"),
-    ("DELETE WHERE { ?s <x:p> ?o }", "DELETE { ?s <x:p> ?o } USING <x:g> USING NAMED <x:n> WHERE { ?s <x:p> ?o }"),
-    ("INSERT DATA { <x:a> <x:b> 'WHERE {' } ; DELETE { ?s ?p ?o } WHERE { { SELECT * WHERE { ?s ?p ?o } } }",
-     "INSERT DATA { <x:a> <x:b> 'WHERE {' } ; DELETE { ?s ?p ?o } USING <x:g> USING NAMED <x:n> "
-     "WHERE { { SELECT * WHERE { ?s ?p ?o } } }"),
-])
+@pytest.mark.parametrize(
+    "update, expected",
+    [
+        (
+            "INSERT { ?s a <x:T> } WHERE { ?s ?p ?o }",
+            "INSERT { ?s a <x:T> } USING <x:g> USING NAMED <x:n> WHERE { ?s ?p ?o }",
+        ),
+        ("DELETE WHERE { ?s <x:p> ?o }", "DELETE { ?s <x:p> ?o } USING <x:g> USING NAMED <x:n> WHERE { ?s <x:p> ?o }"),
+        (
+            "INSERT DATA { <x:a> <x:b> 'WHERE {' } ; DELETE { ?s ?p ?o } WHERE { { SELECT * WHERE { ?s ?p ?o } } }",
+            "INSERT DATA { <x:a> <x:b> 'WHERE {' } ; DELETE { ?s ?p ?o } USING <x:g> USING NAMED <x:n> "
+            "WHERE { { SELECT * WHERE { ?s ?p ?o } } }",
+        ),
+    ],
+)
 def test_protocol_dataset_parameters_become_using_clauses(update: str, expected: str) -> None:
     rewritten = with_using(update, [ox.NamedNode("x:g")], [ox.NamedNode("x:n")])
     assert rewritten == expected

@@ -1,5 +1,6 @@
 """Test helper: a real Virtuoso (Debian's virtuoso-opensource-7-bin) started in a temporary
 directory on free ports, and stopped afterwards. ``make install-test`` installs the package."""
+
 from __future__ import annotations
 
 import shutil
@@ -9,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-
 from test_server import free_port
 
 INI = """[Database]
@@ -44,7 +44,7 @@ MaxQueryExecutionTime = 120
 """
 # The anonymous SPARQL user may update (SPARQL Update at /sparql); Graph Store writes go to
 # /sparql-graph-crud-auth as dba with Digest authentication.
-GRANTS = 'GRANT SPARQL_UPDATE TO "SPARQL"; DB.DBA.RDF_DEFAULT_USER_PERMS_SET (\'nobody\', 7);'
+GRANTS = "GRANT SPARQL_UPDATE TO \"SPARQL\"; DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);"
 
 
 @dataclass
@@ -75,8 +75,12 @@ def start_virtuoso(directory: Path) -> Virtuoso:
     directory.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
     (directory / "virtuoso.ini").write_text(INI.format(dir=directory, sql_port=sql_port, http_port=http_port))
-    process = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(directory / "virtuoso.ini")],
-                               cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        ["virtuoso-t", "+foreground", "+configfile", str(directory / "virtuoso.ini")],
+        cwd=directory,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     server = Virtuoso(process, http_port, directory)
     deadline = time.monotonic() + 120
     while True:
@@ -85,9 +89,15 @@ def start_virtuoso(directory: Path) -> Virtuoso:
             break
         except requests.ConnectionError:
             if process.poll() is not None or time.monotonic() > deadline:
-                log = (directory / "virtuoso.log").read_text(errors="replace")[-2000:] if (directory / "virtuoso.log").exists() else ""
+                log = (
+                    (directory / "virtuoso.log").read_text(errors="replace")[-2000:]
+                    if (directory / "virtuoso.log").exists()
+                    else ""
+                )
                 server.stop()
                 raise AssertionError(f"Virtuoso did not start: {log}")
             time.sleep(0.5)
-    subprocess.run(["isql-vt", str(sql_port), "dba", "dba", f"exec={GRANTS}"], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["isql-vt", str(sql_port), "dba", "dba", f"exec={GRANTS}"], check=True, capture_output=True, timeout=60
+    )
     return server

@@ -2,8 +2,9 @@
 
 The Python API (see the README): ``exoowl.open()``, ``exoowl.build()``, ``KnowledgeGraph``.
 """
+
 __version__ = "0.1.0"
 
-from .api import KnowledgeGraph, build, open  # noqa: E402,A004
+from .api import KnowledgeGraph, build, open
 
-__all__ = ["KnowledgeGraph", "build", "open", "__version__"]
+__all__ = ["KnowledgeGraph", "__version__", "build", "open"]

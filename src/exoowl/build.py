@@ -1,11 +1,13 @@
 """The build: edit file → release; curated tables → RDF; SHACL; HermiT; OWL 2 RL; new store swapped in."""
+
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -16,15 +18,15 @@ from .curate import curated_graph
 from .errors import ReasoningFailed, ValidationFailed
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW, is_import_graph
 from .ontology import release_graph, release_is_current, write_release
+from .query import bind_values
 from .rdfio import to_rdflib
 from .reason import Classification, hermit_graphs, materialise_rl, subclass_graph
-from .rules import apply_rules
-from .query import bind_values
 from .remote import RemoteStore
+from .rules import apply_rules
 from .service import internal_query
 from .store import DATABASE, SHAPES, Store, StoreLocation
-from .write import graph_sizes, staged
 from .validate import Report, load_shapes, validate_graph
+from .write import graph_sizes, staged
 
 Progress = Callable[[str], None]
 BUILT_GRAPHS = (str(GRAPH_ONTOLOGY), str(GRAPH_REVIEW), str(GRAPH_INFERRED))
@@ -46,8 +48,13 @@ class BuildReport:
 
 def input_files(settings: Settings) -> list[Path]:
     """Everything a build reads; their digest decides whether a store is stale."""
-    globs = [(settings.ontology_dir, "exoowl-edit.ttl"), (settings.shapes_dir, "*.ttl"),
-             (settings.rules_dir, "*.rq"), (settings.curated_dir, "*.tsv"), (settings.mappings_dir, "*.toml")]
+    globs = [
+        (settings.ontology_dir, "exoowl-edit.ttl"),
+        (settings.shapes_dir, "*.ttl"),
+        (settings.rules_dir, "*.rq"),
+        (settings.curated_dir, "*.tsv"),
+        (settings.mappings_dir, "*.toml"),
+    ]
     return sorted(p for d, pattern in globs if d.exists() for p in d.glob(pattern))
 
 
@@ -93,7 +100,8 @@ def assemble(settings: Settings, timer: _Timer) -> tuple[Graph, Graph]:
         timer.report.release_written = True
         timer.progress(f"wrote {settings.release_file}")
     review, timer.report.tables = timer.step(
-        "curate", lambda: curated_graph(settings.curated_dir, settings.mappings_dir))
+        "curate", lambda: curated_graph(settings.curated_dir, settings.mappings_dir)
+    )
     review += timer.step("rules", lambda: apply_rules(settings.rules_dir, release, review))
     return release, review
 
@@ -129,16 +137,20 @@ def carried_graph(location: StoreLocation, progress: Progress) -> Graph:
     quads = [q for name in [*keep, ox.DefaultGraph()] for q in store.db.quads_for_pattern(None, None, None, name)]
     writes = (location.manifest() or {}).get("writes", 0)
     if writes:
-        progress(f"{writes} write(s) through the endpoint since the last build: their graphs are kept "
-                 f"({len(quads)} triples); the built graphs (ontology, review, inferred) are made anew")
+        progress(
+            f"{writes} write(s) through the endpoint since the last build: their graphs are kept "
+            f"({len(quads)} triples); the built graphs (ontology, review, inferred) are made anew"
+        )
     return to_rdflib(quads)
 
 
-def write_store(settings: Settings, location: StoreLocation, graphs: dict[str, Graph], report: BuildReport,
-                digest: str) -> None:
+def write_store(
+    settings: Settings, location: StoreLocation, graphs: dict[str, Graph], report: BuildReport, digest: str
+) -> None:
     """A new build: a copy of the committed store (so written and imported graphs carry over
     whatever their size) with the built graphs replaced; then the manifest and the swap. The
     caller holds the write lock."""
+
     def replace(store: Store, build: Path) -> None:
         load_shapes(settings.shapes_dir).serialize(build / SHAPES, format="turtle")
         for iri, graph in graphs.items():
@@ -148,12 +160,18 @@ def write_store(settings: Settings, location: StoreLocation, graphs: dict[str, G
         report.graphs.update(sizes)
 
     def manifest(previous: dict, _result: None) -> dict:
-        return {"inputs": digest, "exoowl": __version__, "graphs": report.graphs, "tables": report.tables,
-                "seconds": report.seconds, "writes": 0, "imports": previous.get("imports", {}),
-                "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        return {
+            "inputs": digest,
+            "exoowl": __version__,
+            "graphs": report.graphs,
+            "tables": report.tables,
+            "seconds": report.seconds,
+            "writes": 0,
+            "imports": previous.get("imports", {}),
+            "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
 
-    report.build, _ = staged(location, replace, manifest, grace=settings.query_timeout * 2,
-                             start="committed-or-empty")
+    report.build, _ = staged(location, replace, manifest, grace=settings.query_timeout * 2, start="committed-or-empty")
 
 
 def build(settings: Settings, progress: Progress = lambda _: None, only_if_stale: bool = False) -> BuildReport:
@@ -197,9 +215,14 @@ def build_remote(settings: Settings, progress: Progress, only_if_stale: bool) ->
     release, review = assemble(settings, timer)
     inferred = check(settings, release, review, Graph(), timer)
     graphs = {str(GRAPH_ONTOLOGY): release, str(GRAPH_REVIEW): review, str(GRAPH_INFERRED): inferred}
-    record = bind_values(internal_query("build-record-write"), {
-        "inputs": ox.Literal(digest), "version": ox.Literal(__version__),
-        "built": ox.Literal(time.strftime("%Y-%m-%dT%H:%M:%S%z"))})
+    record = bind_values(
+        internal_query("build-record-write"),
+        {
+            "inputs": ox.Literal(digest),
+            "version": ox.Literal(__version__),
+            "built": ox.Literal(time.strftime("%Y-%m-%dT%H:%M:%S%z")),
+        },
+    )
     fills = {iri: _filler(store, graph) for iri, graph in graphs.items()}
     timer.step("store", lambda: store.replace_graphs(fills, record=record))
     report.graphs = {iri: len(graph) for iri, graph in graphs.items()}

@@ -1,13 +1,15 @@
 """The ``exoowl`` command: a thin layer over the library. Exit codes: 0 success, 1 validation
 or reasoning failed, 2 usage or input error; errors print one line naming file and line."""
+
 from __future__ import annotations
 
 import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 import pyoxigraph as ox
@@ -17,13 +19,14 @@ from .api import open as open_kg
 from .build import build as run_build
 from .config import Settings, load_settings
 from .errors import ExoowlError, ValidationFailed
+from .importers import SOURCES, import_file
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
 from .query import GRAPH_FORMATS, SELECT_FORMATS, QueryResult, get_named_query, named_queries, parse_params, serialize
 from .reason import hermit_graphs
-from .importers import SOURCES, import_file
-from .write import Writer, restore as restore_dump
 from .remote import RemoteEndpoints, RemoteStore
 from .store import EXPORT_FORMATS, StoreLocation
+from .write import Writer
+from .write import restore as restore_dump
 
 OUTPUT_FORMATS = ["table", *SELECT_FORMATS, *GRAPH_FORMATS]
 
@@ -33,9 +36,12 @@ def _progress(message: str) -> None:
 
 
 def store_option(func: Callable) -> Callable:
-    return click.option("--store", default=None, metavar="PATH|sparql+http://…",
-                        help="Store location, or a SPARQL server [env EXOOWL_STORE; default var/store in the "
-                             "project].")(func)
+    return click.option(
+        "--store",
+        default=None,
+        metavar="PATH|sparql+http://…",
+        help="Store location, or a SPARQL server [env EXOOWL_STORE; default var/store in the project].",
+    )(func)
 
 
 def result_line(result: Any) -> str:
@@ -46,8 +52,10 @@ def result_line(result: Any) -> str:
 def print_report(report: Any) -> None:
     for r in report.results:
         click.echo(result_line(r))
-    click.echo(f"conforms: {'yes' if report.conforms else 'no'} "
-               f"({report.violations} violation(s), {report.warnings} warning(s))")
+    click.echo(
+        f"conforms: {'yes' if report.conforms else 'no'} "
+        f"({report.violations} violation(s), {report.warnings} warning(s))"
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,16 +72,27 @@ def build(store: str | None, if_stale: bool) -> None:
     report = run_build(load_settings({"store": store}), progress=_progress, only_if_stale=if_stale)
     if not report.skipped:
         total = sum(report.graphs.values())
-        click.echo(f"built {report.store} ({total} triples: "
-                   + ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in report.graphs.items()) + ")")
+        click.echo(
+            f"built {report.store} ({total} triples: "
+            + ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in report.graphs.items())
+            + ")"
+        )
 
 
 @cli.command()
 @store_option
-@click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Validate this RDF file instead of the store's curated graph.")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the full report here (.ttl for Turtle, .json for JSON).")
+@click.option(
+    "--data",
+    "data_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Validate this RDF file instead of the store's curated graph.",
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the full report here (.ttl for Turtle, .json for JSON).",
+)
 def validate(store: str | None, data_file: Path | None, report_file: Path | None) -> None:
     """SHACL-validate the curated graph; prints focus node, path, message and severity."""
     report = open_kg(store).validate(data_file)
@@ -109,16 +128,35 @@ def reason(store: str | None) -> None:
 @cli.command()
 @store_option
 @click.argument("sparql", required=False)
-@click.option("--file", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the SPARQL query from a file.")
+@click.option(
+    "--file",
+    "query_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the SPARQL query from a file.",
+)
 @click.option("--name", "-n", help="Run a named query from queries/ (see --list).")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A named query parameter.")
-@click.option("--format", "-f", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True,
-              help="table: a text table for SELECT, yes/no for ASK, Turtle for CONSTRUCT and DESCRIBE.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="table",
+    show_default=True,
+    help="table: a text table for SELECT, yes/no for ASK, Turtle for CONSTRUCT and DESCRIBE.",
+)
 @click.option("--asserted", is_flag=True, help="Leave the inferred graph out of the default graph.")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
-def query(store: str | None, sparql: str | None, query_file: Path | None, name: str | None,
-          params: tuple[str, ...], fmt: str, asserted: bool, list_queries: bool) -> None:
+def query(
+    store: str | None,
+    sparql: str | None,
+    query_file: Path | None,
+    name: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    asserted: bool,
+    list_queries: bool,
+) -> None:
     """Run SPARQL: a string, a --file, or a --name'd query with --param values."""
     settings = load_settings({"store": store})
     if list_queries:
@@ -154,26 +192,44 @@ def query(store: str | None, sparql: str | None, query_file: Path | None, name: 
 @click.argument("source", type=click.Choice(list(SOURCES)))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--release", "version", help="Release version of the file (default: read from its name, e.g. _5.1).")
-@click.option("--date", "released", type=click.DateTime(["%Y-%m-%d"]),
-              help="Date the file was published or downloaded (default: the file's modification date).")
+@click.option(
+    "--date",
+    "released",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Date the file was published or downloaded (default: the file's modification date).",
+)
 def import_(store: str | None, source: str, file: Path, version: str | None, released: Any) -> None:
     """Import an ExoCarta or Vesiclepedia download (protein/mRNA, miRNA or experiment details).
 
     The file's kind is read from its header; its graph replaces any earlier import of that kind
     from that source, atomically. Bad rows are reported with their line numbers and skipped."""
     settings = load_settings({"store": store})
-    with click.progressbar(length=100, label=f"importing {file.name}", file=sys.stderr,
-                           item_show_func=lambda rate: rate) as bar:
+    with click.progressbar(
+        length=100, label=f"importing {file.name}", file=sys.stderr, item_show_func=lambda rate: rate
+    ) as bar:
         started = time.monotonic()
 
         def progress(records: int, read: int, size: int) -> None:
-            bar.update(int(100 * read / size) - bar.pos, f"{records} records, "
-                       f"{records / max(time.monotonic() - started, 1e-6):,.0f}/s")
-        target = RemoteStore.open(settings.remote_store, timeout=settings.query_timeout * 10) \
-            if settings.remote_store else StoreLocation(settings.store_path)
-        report = import_file(target, source, file, version=version,
-                             released=released.date() if released else None, progress=progress, message=_progress,
-                             lock_timeout=settings.query_timeout * 10)
+            bar.update(
+                int(100 * read / size) - bar.pos,
+                f"{records} records, {records / max(time.monotonic() - started, 1e-6):,.0f}/s",
+            )
+
+        target = (
+            RemoteStore.open(settings.remote_store, timeout=settings.query_timeout * 10)
+            if settings.remote_store
+            else StoreLocation(settings.store_path)
+        )
+        report = import_file(
+            target,
+            source,
+            file,
+            version=version,
+            released=released.date() if released else None,
+            progress=progress,
+            message=_progress,
+            lock_timeout=settings.query_timeout * 10,
+        )
     for line, reason in report.bad_examples:
         click.echo(f"{file}:{line}: skipped: {reason}", err=True)
     if report.bad_rows > len(report.bad_examples):
@@ -181,9 +237,11 @@ def import_(store: str | None, source: str, file: Path, version: str | None, rel
     for what, count in sorted(report.normalised.items()):
         click.echo(f"normalised: {what}: {count} row(s)", err=True)
     seconds = sum(report.seconds.values())
-    click.echo(f"imported {report.records} {report.kind} records ({report.triples} triples) from {file.name} "
-               f"into {report.graph} in {seconds:.1f} s ({report.records / max(seconds, 1e-9):,.0f} records/s); "
-               f"{report.bad_rows} bad row(s) skipped")
+    click.echo(
+        f"imported {report.records} {report.kind} records ({report.triples} triples) from {file.name} "
+        f"into {report.graph} in {seconds:.1f} s ({report.records / max(seconds, 1e-9):,.0f} records/s); "
+        f"{report.bad_rows} bad row(s) skipped"
+    )
 
 
 @cli.command()
@@ -203,8 +261,12 @@ def export(store: str | None, fmt: str, graph_iri: str | None, output: Path | No
 @cli.command()
 @store_option
 @click.argument("sparql", required=False)
-@click.option("--file", "update_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the SPARQL Update from a file.")
+@click.option(
+    "--file",
+    "update_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the SPARQL Update from a file.",
+)
 def update(store: str | None, sparql: str | None, update_file: Path | None) -> None:
     """Apply a SPARQL Update to the local store: atomic and SHACL-gated, as through the endpoint.
 
@@ -214,9 +276,11 @@ def update(store: str | None, sparql: str | None, update_file: Path | None) -> N
     settings = load_settings({"store": store})
     text = update_file.read_text(encoding="utf-8") if update_file else sparql or ""
     report = Writer.from_settings(settings, lock_timeout=settings.query_timeout * 10).update(text)
-    click.echo(f"committed {report.build.name} in {report.seconds:.2f} s "
-               f"({report.warnings} SHACL warning(s)); graphs: "
-               + ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in sorted(report.graphs.items()) if n is not None))
+    click.echo(
+        f"committed {report.build.name} in {report.seconds:.2f} s "
+        f"({report.warnings} SHACL warning(s)); graphs: "
+        + ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in sorted(report.graphs.items()) if n is not None)
+    )
 
 
 @cli.command()
@@ -225,8 +289,9 @@ def update(store: str | None, sparql: str | None, update_file: Path | None) -> N
 def restore(store: str | None, dump: Path) -> None:
     """Make the store from an `exoowl export` (N-Quads .nq or TriG .trig), committed as a new build."""
     settings = load_settings({"store": store})
-    report = restore_dump(StoreLocation(settings.store_path), dump, shapes_dir=settings.shapes_dir,
-                          grace=settings.query_timeout * 2)
+    report = restore_dump(
+        StoreLocation(settings.store_path), dump, shapes_dir=settings.shapes_dir, grace=settings.query_timeout * 2
+    )
     total = sum(n for n in report.graphs.values() if n)
     click.echo(f"restored {total} triples in {len(report.graphs)} graph(s) from {dump.name} into {report.build.name}")
 
@@ -246,8 +311,9 @@ def status(store: str | None) -> None:
     for graph, size in sorted((manifest.get("graphs") or {}).items()):
         click.echo(f"graph {graph}: {size} triples")
     for name in state["interrupted"]:
-        click.echo(f"interrupted: {name} (a build, write, import or restore that did not finish; "
-                   "the next one removes it)")
+        click.echo(
+            f"interrupted: {name} (a build, write, import or restore that did not finish; the next one removes it)"
+        )
     for name in state["orphaned_scratch"]:
         click.echo(f"interrupted: import scratch file {name} (the next write or import removes it)")
     if not state["interrupted"] and not state["orphaned_scratch"]:
@@ -258,24 +324,47 @@ def status(store: str | None) -> None:
 @store_option
 @click.option("--host", help="Address to listen on [env EXOOWL_HOST; default 127.0.0.1].")
 @click.option("--port", type=int, help="Port [env EXOOWL_PORT; default 8000].")
-@click.option("--query-timeout", type=float, help="Seconds before a query is stopped [env EXOOWL_QUERY_TIMEOUT; default 30].")
+@click.option(
+    "--query-timeout", type=float, help="Seconds before a query is stopped [env EXOOWL_QUERY_TIMEOUT; default 30]."
+)
 @click.option("--workers", type=int, help="Server worker processes [env EXOOWL_WORKERS; default 2].")
-@click.option("--build/--no-build", "build_first", default=True, show_default=True,
-              help="Build the store first when it is missing or stale.")
-def serve(store: str | None, host: str | None, port: int | None, query_timeout: float | None,
-          workers: int | None, build_first: bool) -> None:
+@click.option(
+    "--build/--no-build",
+    "build_first",
+    default=True,
+    show_default=True,
+    help="Build the store first when it is missing or stale.",
+)
+def serve(
+    store: str | None,
+    host: str | None,
+    port: int | None,
+    query_timeout: float | None,
+    workers: int | None,
+    build_first: bool,
+) -> None:
     """Serve the knowledge graph over HTTP (SPARQL endpoint and pages) with gunicorn.
 
     Updates are enabled only when EXOOWL_UPDATE_TOKEN is set."""
-    settings = load_settings({"store": store, "host": host, "port": port,
-                              "query_timeout": query_timeout, "workers": workers})
+    settings = load_settings(
+        {"store": store, "host": host, "port": port, "query_timeout": query_timeout, "workers": workers}
+    )
     if build_first:
         run_build(settings, progress=_progress, only_if_stale=True)
-    os.environ.update({"EXOOWL_STORE": str(settings.remote_store or settings.store_path), "EXOOWL_ROOT": str(settings.root),
-                       "EXOOWL_QUERY_TIMEOUT": str(settings.query_timeout), "EXOOWL_HOST": settings.host,
-                       "EXOOWL_PORT": str(settings.port)})
-    access = ("writes enabled for requests with the bearer token (SPARQL Update at /sparql, Graph Store at /store)"
-              if settings.update_token else "read-only: set EXOOWL_UPDATE_TOKEN to enable writes")
+    os.environ.update(
+        {
+            "EXOOWL_STORE": str(settings.remote_store or settings.store_path),
+            "EXOOWL_ROOT": str(settings.root),
+            "EXOOWL_QUERY_TIMEOUT": str(settings.query_timeout),
+            "EXOOWL_HOST": settings.host,
+            "EXOOWL_PORT": str(settings.port),
+        }
+    )
+    access = (
+        "writes enabled for requests with the bearer token (SPARQL Update at /sparql, Graph Store at /store)"
+        if settings.update_token
+        else "read-only: set EXOOWL_UPDATE_TOKEN to enable writes"
+    )
     if settings.remote_store:
         access = "read-only: the SPARQL server takes writes at its own endpoints"
     shown = RemoteEndpoints.parse(settings.remote_store) if settings.remote_store else settings.store_path
@@ -285,10 +374,23 @@ def serve(store: str | None, host: str | None, port: int | None, query_timeout: 
     # the worker (pyoxigraph cannot cancel a query); gunicorn's own --timeout, a little longer, is
     # the backstop that kills a worker whose watchdog could not run.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(settings))
-    os.execv(str(gunicorn), [str(gunicorn), "--workers", str(settings.workers), "--bind",
-                             f"{settings.host}:{settings.port}", "--timeout", str(int(settings.query_timeout) + 5),
-                             "--config", "python:exoowl_server.gunicorn_conf",
-                             "--access-logfile", "-", "exoowl_server:create_app()"])
+    os.execv(
+        str(gunicorn),
+        [
+            str(gunicorn),
+            "--workers",
+            str(settings.workers),
+            "--bind",
+            f"{settings.host}:{settings.port}",
+            "--timeout",
+            str(int(settings.query_timeout) + 5),
+            "--config",
+            "python:exoowl_server.gunicorn_conf",
+            "--access-logfile",
+            "-",
+            "exoowl_server:create_app()",
+        ],
+    )
 
 
 def _fresh_metrics_dir(settings: Settings) -> Path:

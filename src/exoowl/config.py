@@ -3,13 +3,15 @@
 Every setting is listed in ``SETTINGS`` with its variable, default and meaning; the README's
 configuration table is this list.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import UsageError
 from .sparql_safety import Limits, Policy, RemoteAccess, named_node
@@ -22,38 +24,76 @@ def _default_root() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    root: Path = field(default_factory=_default_root,
-                       metadata={"env": "EXOOWL_ROOT", "flag": False,
-                                 "help": "project directory with ontology/, data/ and queries/"})
-    store: Path | str = field(default=Path("var/store"), metadata={
-        "env": "EXOOWL_STORE",
-        "help": "store location (relative paths are under the project directory), or a SPARQL server as `sparql+http://HOST/PATH` (docs/remote-store.md)"})
+    root: Path = field(
+        default_factory=_default_root,
+        metadata={"env": "EXOOWL_ROOT", "flag": False, "help": "project directory with ontology/, data/ and queries/"},
+    )
+    store: Path | str = field(
+        default=Path("var/store"),
+        metadata={
+            "env": "EXOOWL_STORE",
+            "help": "store location (relative paths are under the project directory), or a SPARQL server as `sparql+http://HOST/PATH` (docs/remote-store.md)",
+        },
+    )
     host: str = field(default="127.0.0.1", metadata={"env": "EXOOWL_HOST", "help": "address the server listens on"})
     port: int = field(default=8000, metadata={"env": "EXOOWL_PORT", "help": "port the server listens on"})
-    query_timeout: float = field(default=30.0, metadata={"env": "EXOOWL_QUERY_TIMEOUT", "help": "seconds before a query is stopped"})
+    query_timeout: float = field(
+        default=30.0, metadata={"env": "EXOOWL_QUERY_TIMEOUT", "help": "seconds before a query is stopped"}
+    )
     workers: int = field(default=2, metadata={"env": "EXOOWL_WORKERS", "help": "server worker processes"})
-    update_token: str | None = field(default=None, repr=False,
-                                     metadata={"env": "EXOOWL_UPDATE_TOKEN", "flag": False,
-                                               "help": "bearer token enabling writes (at least 16 characters); unset means read-only"})
-    cors_origins: str = field(default="*", metadata={
-        "env": "EXOOWL_CORS_ORIGINS", "flag": False,
-        "help": "origins browsers may call the endpoint from (CORS): `*` or a space-separated list"})
-    allow_remote: str = field(default="", metadata={
-        "env": "EXOOWL_ALLOW_REMOTE", "flag": False,
-        "help": "allow-list of what the endpoint may reach: SERVICE endpoints, LOAD sources and FROM graphs not in "
-                "the store; space-separated IRI prefixes, `*` for any; empty: none"})
-    public_url: str | None = field(default=None, metadata={
-        "env": "EXOOWL_PUBLIC_URL", "flag": False,
-        "help": "the server's public URL (e.g. `https://exoowl.example.org/`): graphs made by Graph Store writes "
-                "are named under it, and relative IRIs in updates resolve against it; unset: "
-                "`http://HOST:PORT/` of the settings, never a request's Host header"})
-    max_request_bytes: int = field(default=1048576, metadata={
-        "env": "EXOOWL_MAX_REQUEST_BYTES", "flag": False,
-        "help": "largest request body the server reads (1 MiB); larger ones get 413"})
-    max_result_bytes: int = field(default=268435456, metadata={
-        "env": "EXOOWL_MAX_RESULT_BYTES", "flag": False,
-        "help": "largest answer the endpoint writes (256 MiB); a query whose answer is longer gets 422, "
-                "stopped as soon as it gets there"})
+    update_token: str | None = field(
+        default=None,
+        repr=False,
+        metadata={
+            "env": "EXOOWL_UPDATE_TOKEN",
+            "flag": False,
+            "help": "bearer token enabling writes (at least 16 characters); unset means read-only",
+        },
+    )
+    cors_origins: str = field(
+        default="*",
+        metadata={
+            "env": "EXOOWL_CORS_ORIGINS",
+            "flag": False,
+            "help": "origins browsers may call the endpoint from (CORS): `*` or a space-separated list",
+        },
+    )
+    allow_remote: str = field(
+        default="",
+        metadata={
+            "env": "EXOOWL_ALLOW_REMOTE",
+            "flag": False,
+            "help": "allow-list of what the endpoint may reach: SERVICE endpoints, LOAD sources and FROM graphs not in "
+            "the store; space-separated IRI prefixes, `*` for any; empty: none",
+        },
+    )
+    public_url: str | None = field(
+        default=None,
+        metadata={
+            "env": "EXOOWL_PUBLIC_URL",
+            "flag": False,
+            "help": "the server's public URL (e.g. `https://exoowl.example.org/`): graphs made by Graph Store writes "
+            "are named under it, and relative IRIs in updates resolve against it; unset: "
+            "`http://HOST:PORT/` of the settings, never a request's Host header",
+        },
+    )
+    max_request_bytes: int = field(
+        default=1048576,
+        metadata={
+            "env": "EXOOWL_MAX_REQUEST_BYTES",
+            "flag": False,
+            "help": "largest request body the server reads (1 MiB); larger ones get 413",
+        },
+    )
+    max_result_bytes: int = field(
+        default=268435456,
+        metadata={
+            "env": "EXOOWL_MAX_RESULT_BYTES",
+            "flag": False,
+            "help": "largest answer the endpoint writes (256 MiB); a query whose answer is longer gets 422, "
+            "stopped as soon as it gets there",
+        },
+    )
 
     @cached_property
     def remote_access(self) -> RemoteAccess:
@@ -148,8 +188,7 @@ def _kind(f: Any) -> Any:
     return f.type.split(" |")[0] if isinstance(f.type, str) else f.type
 
 
-def load_settings(overrides: Mapping[str, Any] | None = None,
-                  environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Defaults, then ``EXOOWL_*`` variables, then explicit overrides (CLI flags); ``None`` means unset."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
@@ -159,8 +198,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
             values[f.name] = _convert(var, env[var], _kind(f))
     settings = replace(Settings(), **values)
     kinds = {f.name: _kind(f) for f in fields(Settings)}
-    given = {k: _convert(k, v, kinds[k]) if isinstance(v, str) else v
-             for k, v in (overrides or {}).items() if v is not None}
+    given = {
+        k: _convert(k, v, kinds[k]) if isinstance(v, str) else v for k, v in (overrides or {}).items() if v is not None
+    }
     settings = replace(settings, **given)
     if settings.query_timeout <= 0:
         raise UsageError(f"query timeout must be positive, got {settings.query_timeout}")
@@ -171,9 +211,11 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
     if settings.public_url is not None:
         named_node(settings.public_url, "EXOOWL_PUBLIC_URL")
     if settings.update_token is not None and len(settings.update_token) < MIN_TOKEN_LENGTH:
-        raise UsageError(f"EXOOWL_UPDATE_TOKEN must be at least {MIN_TOKEN_LENGTH} characters "
-                         f"(it has {len(settings.update_token)}); e.g. `python -c 'import secrets; "
-                         "print(secrets.token_urlsafe(32))'`")
+        raise UsageError(
+            f"EXOOWL_UPDATE_TOKEN must be at least {MIN_TOKEN_LENGTH} characters "
+            f"(it has {len(settings.update_token)}); e.g. `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'`"
+        )
     return settings
 
 
@@ -183,7 +225,14 @@ def describe_settings() -> list[tuple[str, str, str, str]]:
     for f in fields(Settings):
         default = f.default if f.default_factory is MISSING else "the source checkout"
         flag = f"--{f.name.replace('_', '-')}" if f.metadata.get("flag", True) else "(none)"
-        shown = ("unset" if default is None else "empty" if default == "" else
-                 str(default).lower() if isinstance(default, bool) else str(default))
+        shown = (
+            "unset"
+            if default is None
+            else "empty"
+            if default == ""
+            else str(default).lower()
+            if isinstance(default, bool)
+            else str(default)
+        )
         rows.append((flag, f.metadata["env"], shown, f.metadata["help"]))
     return rows

@@ -1,14 +1,15 @@
 """Curated tables → RDF. Each ``data/curated/NAME.tsv`` has one declared mapping
 ``data/mappings/NAME.toml`` (format in docs/model.md). Every fact row carries its provenance."""
+
 from __future__ import annotations
 
 import csv
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 from rdflib import Graph, Literal, URIRef
@@ -27,8 +28,8 @@ DATATYPES = {"xsd:string", "xsd:integer", "xsd:decimal", "xsd:boolean", "xsd:dat
 class ColumnMapping:
     name: str
     predicate: URIRef | None = None
-    object: str | None = None        # "template/{}" under exoid:, or "curie"
-    iri: str | None = None           # absolute IRI template
+    object: str | None = None  # "template/{}" under exoid:, or "curie"
+    iri: str | None = None  # absolute IRI template
     datatype: str | None = None
     lang: str | None = None
     separator: str | None = None
@@ -39,7 +40,7 @@ class ColumnMapping:
 
 @dataclass(frozen=True)
 class TableMapping:
-    path: Path                       # the .toml file
+    path: Path  # the .toml file
     table: str
     subject: str
     types: tuple[URIRef, ...]
@@ -59,7 +60,17 @@ def expand_curie(curie: str, where: str = "") -> URIRef:
 
 
 def _column(path: Path, name: str, spec: dict) -> ColumnMapping:
-    unknown = set(spec) - {"predicate", "object", "iri", "datatype", "lang", "separator", "required", "pattern", "values"}
+    unknown = set(spec) - {
+        "predicate",
+        "object",
+        "iri",
+        "datatype",
+        "lang",
+        "separator",
+        "required",
+        "pattern",
+        "values",
+    }
     if unknown:
         raise InputError(f"column {name!r}: unknown keys {sorted(unknown)}", path)
     if spec.get("datatype") and spec["datatype"] not in DATATYPES:
@@ -73,9 +84,15 @@ def _column(path: Path, name: str, spec: dict) -> ColumnMapping:
     return ColumnMapping(
         name=name,
         predicate=expand_curie(spec["predicate"], str(path)) if spec.get("predicate") else None,
-        object=spec.get("object"), iri=spec.get("iri"), datatype=spec.get("datatype"),
-        lang=spec.get("lang"), separator=spec.get("separator"), required=bool(spec.get("required")),
-        pattern=pattern, values={k: expand_curie(v, str(path)) for k, v in spec.get("values", {}).items()})
+        object=spec.get("object"),
+        iri=spec.get("iri"),
+        datatype=spec.get("datatype"),
+        lang=spec.get("lang"),
+        separator=spec.get("separator"),
+        required=bool(spec.get("required")),
+        pattern=pattern,
+        values={k: expand_curie(v, str(path)) for k, v in spec.get("values", {}).items()},
+    )
 
 
 def load_mapping(path: Path) -> TableMapping:
@@ -88,9 +105,15 @@ def load_mapping(path: Path) -> TableMapping:
         if key not in spec:
             raise InputError(f"mapping lacks {key!r}", path)
     columns = tuple(_column(path, name, col) for name, col in spec.get("columns", {}).items())
-    return TableMapping(path=path, table=spec["table"], subject=spec["subject"],
-                        types=tuple(expand_curie(t, str(path)) for t in spec.get("types", [])),
-                        label=spec.get("label"), source=spec.get("source"), columns=columns)
+    return TableMapping(
+        path=path,
+        table=spec["table"],
+        subject=spec["subject"],
+        types=tuple(expand_curie(t, str(path)) for t in spec.get("types", [])),
+        label=spec.get("label"),
+        source=spec.get("source"),
+        columns=columns,
+    )
 
 
 def load_mappings(mappings_dir: Path) -> list[TableMapping]:
@@ -127,7 +150,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     for number, text in _numbered_lines(path)[1:]:
         cells = _cells(text)
         if len(cells) > len(header):
-            raise InputError(f"{len(cells)} cells but the header has {len(header)} columns", path, number, len(header) + 1)
+            raise InputError(
+                f"{len(cells)} cells but the header has {len(header)} columns", path, number, len(header) + 1
+            )
         cells += [""] * (len(header) - len(cells))
         yield number, {h: c.strip() for h, c in zip(header, cells)}
 
@@ -147,6 +172,7 @@ def _fill(template: str, row: dict[str, str], path: Path, line: int, safe: bool)
         if not value:
             raise InputError(f"column {name!r} is empty but the template {template!r} needs it", path, line, name)
         return _segment(value, path, line, name) if safe else value
+
     return PLACEHOLDER.sub(sub, template)
 
 
@@ -214,7 +240,7 @@ def _row_triples(m: TableMapping, data_path: Path, line: int, row: dict[str, str
         value = row[col.name]
         if col.predicate is None or not value:
             continue
-        for v in ([x.strip() for x in value.split(col.separator)] if col.separator else [value]):
+        for v in [x.strip() for x in value.split(col.separator)] if col.separator else [value]:
             yield subject, col.predicate, _object(col, v, data_path, line)
 
 

@@ -1,5 +1,6 @@
 """Typed exceptions. The CLI maps them to exit codes and the server to HTTP problem responses,
 each in one place (``exoowl.cli.main`` and ``server.errors``)."""
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,9 @@ class InputError(ExoowlError):
 
     title = "Malformed input"
 
-    def __init__(self, message: str, path: Path | str | None = None,
-                 line: int | None = None, column: int | str | None = None) -> None:
+    def __init__(
+        self, message: str, path: Path | str | None = None, line: int | None = None, column: int | str | None = None
+    ) -> None:
         self.path, self.line, self.column = path, line, column
         where = ":".join(str(p) for p in (path, line, column) if p is not None)
         super().__init__(f"{where}: {message}" if where else message)
@@ -129,8 +131,10 @@ class ResultTooLarge(ExoowlError):
     title = "Result too large"
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"the answer is over {limit} bytes, the most this server writes (setting "
-                         "EXOOWL_MAX_RESULT_BYTES): add a LIMIT, or ask for less")
+        super().__init__(
+            f"the answer is over {limit} bytes, the most this server writes (setting "
+            "EXOOWL_MAX_RESULT_BYTES): add a LIMIT, or ask for less"
+        )
         self.limit = limit
 
     def extensions(self) -> dict[str, object]:
@@ -179,5 +183,3 @@ class NotAcceptable(ExoowlError):
 
     def extensions(self) -> dict[str, object]:
         return {"supported": self.supported}
-
-

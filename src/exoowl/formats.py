@@ -4,6 +4,7 @@
 ``aliases`` are the other media types and the short names (``format=`` / ``output=`` values that
 SPARQLWrapper and YASGUI send) that select it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -19,6 +19,7 @@ there is real, the others follow third-party descriptions):
 
 Tab- or comma-separated, as released; the header row decides which.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,10 +28,11 @@ import re
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterator, TextIO
+from typing import TextIO
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -66,14 +68,42 @@ SOURCES = {
 
 # Taxa: 9606 and 10090 from miRBase v22's taxon_id column (../shared/reference); 10116 and 9913
 # confirmed in public species-to-NCBITaxon maps. Other species keep their name only.
-TAXA = {"homo sapiens": ("Homo sapiens", "9606"), "mus musculus": ("Mus musculus", "10090"),
-        "rattus norvegicus": ("Rattus norvegicus", "10116"), "bos taurus": ("Bos taurus", "9913")}
-SPECIES_ALIASES = {"human": "homo sapiens", "h. sapiens": "homo sapiens", "mouse": "mus musculus",
-                   "m. musculus": "mus musculus", "rat": "rattus norvegicus", "bovine": "bos taurus",
-                   "cow": "bos taurus"}
-CONTENT_TYPES = {t.lower(): t for t in (
-    "protein", "mRNA", "miRNA", "snoRNA", "tRNA", "snRNA", "rRNA", "scaRNA", "lincRNA", "lncRNA",
-    "ncRNA", "pseudogene", "vtRNA", "yRNA", "lipid", "DNA")}
+TAXA = {
+    "homo sapiens": ("Homo sapiens", "9606"),
+    "mus musculus": ("Mus musculus", "10090"),
+    "rattus norvegicus": ("Rattus norvegicus", "10116"),
+    "bos taurus": ("Bos taurus", "9913"),
+}
+SPECIES_ALIASES = {
+    "human": "homo sapiens",
+    "h. sapiens": "homo sapiens",
+    "mouse": "mus musculus",
+    "m. musculus": "mus musculus",
+    "rat": "rattus norvegicus",
+    "bovine": "bos taurus",
+    "cow": "bos taurus",
+}
+CONTENT_TYPES = {
+    t.lower(): t
+    for t in (
+        "protein",
+        "mRNA",
+        "miRNA",
+        "snoRNA",
+        "tRNA",
+        "snRNA",
+        "rRNA",
+        "scaRNA",
+        "lincRNA",
+        "lncRNA",
+        "ncRNA",
+        "pseudogene",
+        "vtRNA",
+        "yRNA",
+        "lipid",
+        "DNA",
+    )
+}
 
 KINDS: dict[str, tuple[str, ...]] = {
     "cargo": ("CONTENT ID", "CONTENT TYPE", "ENTREZ GENE ID", "GENE SYMBOL", "SPECIES", "EXPERIMENT ID", "METHODS"),
@@ -116,7 +146,7 @@ def _id(path: str) -> str:
 
 
 def _lit(text: str, datatype: str | None = None) -> str:
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r"))
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     return f'"{escaped}"' + (f"^^{datatype}" if datatype else "")
 
 
@@ -138,9 +168,14 @@ def detect_kind(columns: list[str], path: Path | None = None) -> str:
     for kind, needed in KINDS.items():
         if set(needed) <= present:
             return kind
-    raise InputError("the header matches no known download: expected the columns of a protein/mRNA file ("
-                     + ", ".join(KINDS["cargo"]) + "), a miRNA file (MIRNA ID, SPECIES) or an experiment file "
-                     "(EXPERIMENT ID, PUBMED ID, SPECIES); got " + ", ".join(columns), path, line=1)
+    raise InputError(
+        "the header matches no known download: expected the columns of a protein/mRNA file ("
+        + ", ".join(KINDS["cargo"])
+        + "), a miRNA file (MIRNA ID, SPECIES) or an experiment file "
+        "(EXPERIMENT ID, PUBMED ID, SPECIES); got " + ", ".join(columns),
+        path,
+        line=1,
+    )
 
 
 MAX_HEADER = 65536  # a download's header is a few hundred characters
@@ -158,8 +193,11 @@ def rows(path: Path, counter: list[int]) -> tuple[list[str], Iterator[tuple[int,
     header_line = handle.readline(MAX_HEADER + 1)
     if len(header_line) > MAX_HEADER:
         handle.close()
-        raise InputError(f"the first line is over {MAX_HEADER} characters: not the header of an ExoCarta or "
-                         "Vesiclepedia download", path, line=1)
+        raise InputError(
+            f"the first line is over {MAX_HEADER} characters: not the header of an ExoCarta or Vesiclepedia download",
+            path,
+            line=1,
+        )
     counter[0] += len(header_line)
     delimiter = "\t" if "\t" in header_line else ","
     columns = [_header_key(c) for c in next(csv.reader([header_line], delimiter=delimiter))]
@@ -171,10 +209,15 @@ def rows(path: Path, counter: list[int]) -> tuple[list[str], Iterator[tuple[int,
                 if fields and any(f.strip() for f in fields):
                     yield reader.line_num + 1, fields
         except csv.Error as exc:
-            raise InputError(f"cannot be read as {'tab' if delimiter == chr(9) else 'comma'}-separated values "
-                             f"({exc}); nothing was imported", path, line=reader.line_num + 1) from None
+            raise InputError(
+                f"cannot be read as {'tab' if delimiter == chr(9) else 'comma'}-separated values "
+                f"({exc}); nothing was imported",
+                path,
+                line=reader.line_num + 1,
+            ) from None
         finally:
             handle.close()
+
     return columns, data()
 
 
@@ -221,8 +264,15 @@ class Normaliser:
 class Emitter:
     """Writes one graph's N-Quads; remembers which genes and experiments it already described."""
 
-    def __init__(self, out: TextIO, graph: str, source: Source, file_node: str, curated_genes: set[str],
-                 known_mirnas: dict[str, str]) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        graph: str,
+        source: Source,
+        file_node: str,
+        curated_genes: set[str],
+        known_mirnas: dict[str, str],
+    ) -> None:
         self.out, self.graph, self.source, self.file_node = out, _iri(graph), source, file_node
         self.curated_genes, self.known_mirnas = curated_genes, known_mirnas
         self.genes: set[str] = set()
@@ -277,8 +327,16 @@ class Emitter:
             self.quad(node, _o("listedInDatabase"), _id(f"database/{self.source.name}"))
         return node
 
-    def observation(self, record_id: str, molecule: str, content_type: str, species: tuple[str, str | None],
-                    experiment_id: str, methods: str, kind: str) -> None:
+    def observation(
+        self,
+        record_id: str,
+        molecule: str,
+        content_type: str,
+        species: tuple[str, str | None],
+        experiment_id: str,
+        methods: str,
+        kind: str,
+    ) -> None:
         node = _id(f"{self.source.name}/{kind}/{_slug(record_id)}")
         self.quad(node, RDF_TYPE, _o("CargoObservation"))
         self.quad(node, _o("recordId"), _lit(record_id))
@@ -334,8 +392,15 @@ def _cargo(row: Row, emit: Emitter, norm: Normaliser) -> str | None:
         return f"ENTREZ GENE ID {gene_id!r} is not an NCBI Gene ID"
     species = norm.species(row.values.get("SPECIES", ""))
     gene = emit.gene(gene_id, row.get("GENE SYMBOL"), *species)
-    emit.observation(record_id, gene, norm.content_type(row.get("CONTENT TYPE")), species,
-                     row.get("EXPERIMENT ID"), row.get("METHODS"), "cargo")
+    emit.observation(
+        record_id,
+        gene,
+        norm.content_type(row.get("CONTENT TYPE")),
+        species,
+        row.get("EXPERIMENT ID"),
+        row.get("METHODS"),
+        "cargo",
+    )
     return None
 
 
@@ -345,8 +410,9 @@ def _mirna(row: Row, emit: Emitter, norm: Normaliser) -> str | None:
         return "no MIRNA ID"
     record_id = row.get("CONTENT ID") or f"line-{row.line}"
     species = norm.species(row.values.get("SPECIES", ""))
-    emit.observation(record_id, emit.mirna(name, *species), "miRNA", species, row.get("EXPERIMENT ID"),
-                     row.get("METHODS"), "mirna")
+    emit.observation(
+        record_id, emit.mirna(name, *species), "miRNA", species, row.get("EXPERIMENT ID"), row.get("METHODS"), "mirna"
+    )
     return None
 
 
@@ -397,8 +463,16 @@ def curated_lookups(store: Store | RemoteStore | None) -> tuple[set[str], dict[s
     return genes, mirnas
 
 
-def write_nquads(path: Path, out: TextIO, source: Source, report: ImportReport, released: date,
-                 version: str | None, lookups: tuple[set[str], dict[str, str]], progress: ProgressCallback) -> None:
+def write_nquads(
+    path: Path,
+    out: TextIO,
+    source: Source,
+    report: ImportReport,
+    released: date,
+    version: str | None,
+    lookups: tuple[set[str], dict[str, str]],
+    progress: ProgressCallback,
+) -> None:
     counter = [0]
     columns, data = rows(path, counter)
     report.kind = detect_kind(columns, path)
@@ -431,9 +505,17 @@ def write_nquads(path: Path, out: TextIO, source: Source, report: ImportReport, 
     report.triples = emit.triples
 
 
-def import_file(target: StoreLocation | RemoteStore, source_name: str, path: Path, *, version: str | None = None,
-                released: date | None = None, progress: ProgressCallback = lambda *_: None,
-                message: Callable[[str], None] = lambda _: None, lock_timeout: float = 300.0) -> ImportReport:
+def import_file(
+    target: StoreLocation | RemoteStore,
+    source_name: str,
+    path: Path,
+    *,
+    version: str | None = None,
+    released: date | None = None,
+    progress: ProgressCallback = lambda *_: None,
+    message: Callable[[str], None] = lambda _: None,
+    lock_timeout: float = 300.0,
+) -> ImportReport:
     """Import one download file into its graph (replacing the graph of an earlier import of the same
     kind from the same source) and commit; the store is unchanged on any error. ``target`` is a
     local store location or a SPARQL server."""
@@ -458,8 +540,9 @@ def import_file(target: StoreLocation | RemoteStore, source_name: str, path: Pat
             raise StoreError(f"{disk_problem(exc)} while reading {path.name}; the store was not changed") from None
         report.seconds["read"] = time.perf_counter() - started
         if report.records == 0:
-            raise InputError(f"no record could be imported ({report.bad_rows} bad row(s)); the store was not changed",
-                             path)
+            raise InputError(
+                f"no record could be imported ({report.bad_rows} bad row(s)); the store was not changed", path
+            )
         message(f"loading {report.triples} triples into {report.graph} …")
         started = time.perf_counter()
         if remote:
@@ -484,19 +567,22 @@ def _scratch_file(location: StoreLocation | None) -> Path:
 
 def _load_remote(store: RemoteStore, report: ImportReport, scratch: Path) -> None:
     """Upload the records to a staging graph in chunks, then move it over the import graph."""
+
     def fill(staging: str) -> None:
         with scratch.open(encoding="utf-8") as lines:
             store.add_triples(staging, (_without_graph(line) for line in lines))
+
     store.replace_graphs({report.graph: fill})
 
 
 def _without_graph(nquad: str) -> str:
     """An N-Quads line of the importer (graph IRI last) as N-Triples."""
-    return nquad[:nquad.rstrip().rfind(" <")] + " ."
+    return nquad[: nquad.rstrip().rfind(" <")] + " ."
 
 
 def _load(location: StoreLocation, report: ImportReport, scratch: Path, lock_timeout: float) -> None:
     """Bulk-load the scratch file into a checkpoint copy whose graph was emptied, then commit."""
+
     def load(store: Store, _build: Path) -> None:
         name = ox.NamedNode(report.graph)
         if store.db.contains_named_graph(name):
@@ -506,9 +592,16 @@ def _load(location: StoreLocation, report: ImportReport, scratch: Path, lock_tim
         store.db.add_graph(name)
 
     def manifest(previous: dict, _result: None) -> dict:
-        imports = {**previous.get("imports", {}), report.graph: {
-            "file": report.path.name, "records": report.records, "triples": report.triples,
-            "bad_rows": report.bad_rows, "imported": time.strftime("%Y-%m-%dT%H:%M:%S%z")}}
+        imports = {
+            **previous.get("imports", {}),
+            report.graph: {
+                "file": report.path.name,
+                "records": report.records,
+                "triples": report.triples,
+                "bad_rows": report.bad_rows,
+                "imported": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            },
+        }
         return {**previous, "graphs": {**previous.get("graphs", {}), report.graph: report.triples}, "imports": imports}
 
     report.build, _ = transaction(location, load, manifest, lock_timeout=lock_timeout, grace=120.0)

@@ -1,4 +1,5 @@
 """The IRIs exoowl owns and the external prefixes it uses (see docs/model.md)."""
+
 from __future__ import annotations
 
 from rdflib import Namespace
@@ -29,6 +30,7 @@ IMPORT_GRAPHS = str(GRAPH) + "import/"  # one graph per imported source and file
 
 def is_import_graph(iri: str) -> bool:
     return iri.startswith(IMPORT_GRAPHS)
+
 
 PREFIXES: dict[str, str] = {
     "exoowl": str(EXOOWL),

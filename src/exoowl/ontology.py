@@ -1,4 +1,5 @@
 """The release: ``ontology/exoowl.owl`` (RDF/XML) generated from the edit file."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -12,14 +12,16 @@ the variable of the same name is bound throughout that group (its FILTERs includ
 written by pyoxigraph (an IRI is validated first), never the raw text given, and the query that
 runs is the one the safety policy checked (:func:`run_checked`).
 """
+
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -30,11 +32,20 @@ from .sparql_safety import Policy, named_node, where_group
 PARAM_TYPES = ("string", "iri", "integer", "decimal")
 _HEADER = re.compile(r"^#\s*(question|param|example|returns):\s*(.*)$")
 _PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s+(\w+)\s+(required|optional)\s*(.*)$")
-SELECT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-                  "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
-GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                 "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
-                 "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD}
+SELECT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
 
 
 @dataclass(frozen=True)
@@ -107,12 +118,25 @@ class Queryable(Protocol):
 
     def graphs(self) -> list[str]: ...
 
-    def query(self, sparql: str, *, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None, base_iri: str | None = None) -> Any: ...
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+    ) -> Any: ...
 
 
-def run_checked(store: Queryable, policy: Policy, sparql: str, *, default_graphs: list[str] | None = None,
-                named_graphs: list[str] | None = None, base_iri: str | None = None) -> Any:
+def run_checked(
+    store: Queryable,
+    policy: Policy,
+    sparql: str,
+    *,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+    base_iri: str | None = None,
+) -> Any:
     """The one way a query from outside reaches the engine (CLI, Python API, server): the policy
     checks the exact text that then runs (SERVICE and FROM allow-list, limits, syntax)."""
     dataset_given = default_graphs is not None or named_graphs is not None
@@ -137,8 +161,9 @@ def parse_named_query(path: Path) -> NamedQuery:
         elif key == "param":
             p = _PARAM.match(value.strip())
             if not p or p.group(2) not in PARAM_TYPES:
-                raise InputError(f"bad param line (NAME TYPE required|optional DESCRIPTION, TYPE one of {PARAM_TYPES})",
-                                 path, number)
+                raise InputError(
+                    f"bad param line (NAME TYPE required|optional DESCRIPTION, TYPE one of {PARAM_TYPES})", path, number
+                )
             params.append(Parameter(p.group(1), p.group(2), p.group(3) == "required", p.group(4).strip()))
     if not question:
         raise InputError("named query lacks a '# question:' header", path, 1)
@@ -174,7 +199,7 @@ def shorten(term: Any) -> str:
     if isinstance(term, ox.NamedNode):
         for prefix, iri in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
             if term.value.startswith(iri) and prefix not in ("rdf", "xsd"):
-                return f"{prefix}:{term.value[len(iri):]}"
+                return f"{prefix}:{term.value[len(iri) :]}"
         return term.value
     return term.value
 
@@ -190,7 +215,7 @@ class QueryResult:
     triples: list[ox.Triple] = field(default_factory=list)
 
     @classmethod
-    def from_oxigraph(cls, result: Any) -> "QueryResult":
+    def from_oxigraph(cls, result: Any) -> QueryResult:
         if isinstance(result, ox.QueryBoolean):
             return cls("ask", boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):

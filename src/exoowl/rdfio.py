@@ -1,9 +1,10 @@
 """Reading RDF files with errors that name the file and line."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -22,8 +23,9 @@ def parse_file(path: Path, fmt: str | None = None) -> Graph:
         graph.parse(path, format=fmt)
     except Exception as exc:  # rdflib raises many parser-specific types
         found = _LINE.search(str(exc))
-        raise InputError(f"not valid RDF: {' '.join(str(exc).split())[:300]}", path,
-                         int(found.group(1)) if found else None) from exc
+        raise InputError(
+            f"not valid RDF: {' '.join(str(exc).split())[:300]}", path, int(found.group(1)) if found else None
+        ) from exc
     return graph
 
 

@@ -2,6 +2,7 @@
 release's object properties with their domains and ranges, and the subclass links among those
 classes) and the inventory of the built knowledge graph. ``python -m exoowl.readme`` rewrites both
 from the release and the default store; tests fail when either is out of date."""
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,7 @@ def markers(name: str) -> tuple[str, str]:
 def _name(graph: Graph, iri: URIRef) -> str:
     """Our classes by their local name; reused ones by their label in CamelCase."""
     if str(iri).startswith(str(EXOOWL)):
-        return str(iri)[len(str(EXOOWL)):]
+        return str(iri)[len(str(EXOOWL)) :]
     label = str(graph.value(iri, RDFS.label) or str(iri).rsplit("/", 1)[-1])
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", label)) or "Thing"
 
@@ -73,6 +74,7 @@ if __name__ == "__main__":
     from .api import open as open_kg
 
     knowledge_graph = open_kg()
-    changed = update_readme(knowledge_graph.settings.root / "README.md", knowledge_graph.settings.release_file,
-                            knowledge_graph)
+    changed = update_readme(
+        knowledge_graph.settings.root / "README.md", knowledge_graph.settings.release_file, knowledge_graph
+    )
     print("README.md generated blocks " + ("updated" if changed else "already current"))

@@ -1,5 +1,6 @@
 """Reasoning: HermiT (owlready2) for consistency and classification; OWL 2 RL materialisation
 (``reasonable``) of ontology + curated data into the inferred graph."""
+
 from __future__ import annotations
 
 import tempfile
@@ -35,8 +36,13 @@ def _individual_types(world) -> set[tuple[str, str]]:
     """(individual, class) pairs of our individuals (owlready2's ``individuals()`` misses undeclared ones)."""
     import owlready2
 
-    return {(i.iri, c.iri) for i in world.search(iri=f"{EXOID}*")
-            if isinstance(i, owlready2.Thing) for c in i.is_a if isinstance(c, owlready2.ThingClass)}
+    return {
+        (i.iri, c.iri)
+        for i in world.search(iri=f"{EXOID}*")
+        if isinstance(i, owlready2.Thing)
+        for c in i.is_a
+        if isinstance(c, owlready2.ThingClass)
+    }
 
 
 def hermit(files: list[Path]) -> Classification:
@@ -53,14 +59,18 @@ def hermit(files: list[Path]) -> Classification:
     except owlready2.OwlReadyInconsistentOntologyError as exc:
         raise ReasoningFailed(f"HermiT: the ontology and data are inconsistent ({exc})") from exc
     unsat = tuple(sorted(c.iri for c in world.inconsistent_classes()))
-    inferred = {(c.iri, p.iri) for c in world.classes() for p in c.is_a
-                if isinstance(p, owlready2.ThingClass)} - asserted
+    inferred = {
+        (c.iri, p.iri) for c in world.classes() for p in c.is_a if isinstance(p, owlready2.ThingClass)
+    } - asserted
     classified = len(_individual_types(world) - types_before)
     world.close()
-    return Classification(consistent=True, unsatisfiable=unsat,
-                          inferred_subclass_axioms=tuple(sorted(inferred)),
-                          individuals_classified=classified,
-                          seconds=time.perf_counter() - started)
+    return Classification(
+        consistent=True,
+        unsatisfiable=unsat,
+        inferred_subclass_axioms=tuple(sorted(inferred)),
+        individuals_classified=classified,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def hermit_graphs(release: Graph, data: Graph | None = None) -> Classification:
@@ -100,7 +110,7 @@ def is_useful_entailment(s, p, o) -> bool:
         return False
     if p in (RDFS.subClassOf, OWL.equivalentClass, RDFS.subPropertyOf, OWL.equivalentProperty, OWL.sameAs) and s == o:
         return False
-    if p == RDFS.subClassOf and o == OWL.Thing or s == OWL.Nothing:
+    if (p == RDFS.subClassOf and o == OWL.Thing) or s == OWL.Nothing:
         return False
     return True
 

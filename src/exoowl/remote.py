@@ -11,14 +11,16 @@ Results come back as the same pyoxigraph objects a local store gives (the server
 parsed with pyoxigraph), so the query layer, the CLI and the API work unchanged. Credentials are
 sent with HTTP Basic or, when the server asks for it, Digest authentication (Virtuoso does).
 """
+
 from __future__ import annotations
 
 import re
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable
+from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pyoxigraph as ox
@@ -34,7 +36,9 @@ SCHEME = "sparql+"
 GRAPHS_SECONDS = 10.0  # how long the list of a server's graphs is reused
 RESULTS_XML = "application/sparql-results+xml"
 N_TRIPLES = "application/n-triples"
-TRUE_XML = b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/><boolean>%s</boolean></sparql>'
+TRUE_XML = (
+    b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/><boolean>%s</boolean></sparql>'
+)
 
 
 def is_remote(location: object) -> bool:
@@ -50,7 +54,7 @@ class RemoteEndpoints:
     password: str | None = None
 
     @classmethod
-    def parse(cls, location: str) -> "RemoteEndpoints":
+    def parse(cls, location: str) -> RemoteEndpoints:
         if not is_remote(location):
             raise UsageError(f"a remote store is written sparql+http://HOST/PATH; got {location!r}")
         parts = urlsplit(location.removeprefix(SCHEME))
@@ -79,7 +83,7 @@ class RemoteStore:
         self._graphs: tuple[float, list[str]] | None = None
 
     @classmethod
-    def open(cls, location: str, timeout: float = 60.0) -> "RemoteStore":
+    def open(cls, location: str, timeout: float = 60.0) -> RemoteStore:
         store = cls(RemoteEndpoints.parse(location), timeout)
         store.query("ASK {}")  # reachable, and a SPARQL endpoint
         return store
@@ -89,8 +93,7 @@ class RemoteStore:
         try:
             response = self.session.request(method, url, timeout=self.timeout, **options)
             if response.status_code == 401 and auth and self.endpoints.user:
-                response = self.session.request(method, url, timeout=self.timeout,
-                                                auth=self._auth(response), **options)
+                response = self.session.request(method, url, timeout=self.timeout, auth=self._auth(response), **options)
         except requests.RequestException as exc:
             raise StoreError(f"the SPARQL server at {self.endpoints.query} did not answer: {exc}") from exc
         return response
@@ -109,16 +112,30 @@ class RemoteStore:
         raise error(f"the SPARQL server refused the {what} ({response.status_code}): {message}")
 
     # reading ------------------------------------------------------------------------------------
-    def query(self, sparql: str, *, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None, base_iri: str | None = None) -> Any:
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+    ) -> Any:
         """pyoxigraph results: QuerySolutions, QueryBoolean, or a list of triples."""
         form = analyse(sparql).form
         graph = form in ("CONSTRUCT", "DESCRIBE")
         data: list[tuple[str, str]] = [("query", sparql)]
         data += [("default-graph-uri", g) for g in default_graphs or []]
         data += [("named-graph-uri", g) for g in named_graphs or []]
-        response = self._check(self._send("POST", self.endpoints.query, data=data, auth=True,
-                                          headers={"Accept": N_TRIPLES if graph else RESULTS_XML}), "query")
+        response = self._check(
+            self._send(
+                "POST",
+                self.endpoints.query,
+                data=data,
+                auth=True,
+                headers={"Accept": N_TRIPLES if graph else RESULTS_XML},
+            ),
+            "query",
+        )
         if graph:
             return [q.triple for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)]
         result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.XML)
@@ -156,8 +173,11 @@ class RemoteStore:
         if graph_iri is not None:
             data: list = self.triples(graph_iri)
         else:
-            data = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g)) for g in self.graphs()
-                    for t in self.triples(g)]
+            data = [
+                ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g))
+                for g in self.graphs()
+                for t in self.triples(g)
+            ]
         body = ox.serialize(data, format=EXPORT_FORMATS[fmt])
         if isinstance(output, Path):
             output.write_bytes(body)
@@ -172,8 +192,17 @@ class RemoteStore:
     def put_graph(self, graph_iri: str, ntriples: bytes) -> None:
         """Replace a graph: Graph Store PUT where the server has one, else DROP + INSERT DATA."""
         if self.endpoints.graph_store:
-            self._check(self._send("PUT", self.endpoints.graph_store, params={"graph": graph_iri},
-                                   data=ntriples, headers={"Content-Type": N_TRIPLES}, auth=True), "Graph Store PUT")
+            self._check(
+                self._send(
+                    "PUT",
+                    self.endpoints.graph_store,
+                    params={"graph": graph_iri},
+                    data=ntriples,
+                    headers={"Content-Type": N_TRIPLES},
+                    auth=True,
+                ),
+                "Graph Store PUT",
+            )
             return
         self.update(f"DROP SILENT GRAPH <{graph_iri}>")
         self.add_triples(graph_iri, ntriples.decode("utf-8").splitlines())
@@ -183,9 +212,17 @@ class RemoteStore:
         added = 0
         for part in _chunks(lines, chunk):
             if self.endpoints.graph_store:
-                self._check(self._send("POST", self.endpoints.graph_store, params={"graph": graph_iri},
-                                       data="\n".join(part).encode("utf-8"), headers={"Content-Type": N_TRIPLES},
-                                       auth=True), "Graph Store POST")
+                self._check(
+                    self._send(
+                        "POST",
+                        self.endpoints.graph_store,
+                        params={"graph": graph_iri},
+                        data="\n".join(part).encode("utf-8"),
+                        headers={"Content-Type": N_TRIPLES},
+                        auth=True,
+                    ),
+                    "Graph Store POST",
+                )
             else:
                 self.update(f"INSERT DATA {{ GRAPH <{graph_iri}> {{ {' '.join(part)} }} }}")
             added += len(part)

@@ -1,5 +1,6 @@
 """Derived curated triples: each ``ontology/rules/*.rq`` is a SPARQL CONSTRUCT run over the
 release plus the curated graph; its results join the curated graph."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -4,6 +4,7 @@ Imports every module of ``exoowl`` and ``exoowl_server`` (so a runtime import th
 declared dependency fails here, at install time, not in front of the first user) and checks that
 Java, which HermiT needs, is on the PATH. ``make install`` runs it before it records the install
 as done, so a failed or interrupted install is retried by the next ``make``."""
+
 from __future__ import annotations
 
 import importlib
@@ -20,8 +21,11 @@ def module_names() -> list[str]:
     for package_name in PACKAGES:
         package = importlib.import_module(package_name)
         names.append(package_name)
-        names += [info.name for info in pkgutil.walk_packages(package.__path__, prefix=package_name + ".")
-                  if not info.name.endswith(".__main__")]
+        names += [
+            info.name
+            for info in pkgutil.walk_packages(package.__path__, prefix=package_name + ".")
+            if not info.name.endswith(".__main__")
+        ]
     return names
 
 

@@ -3,11 +3,13 @@
 The statistics come from ``queries-internal/graph-statistics.rq``; the description is a list of
 pyoxigraph triples that the server writes in whichever RDF format the client asked for.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -21,9 +23,11 @@ ENT = "http://www.w3.org/ns/entailment/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 SD_PREFIXES = {"sd": SD, "void": VOID, "ent": ENT, "formats": "http://www.w3.org/ns/formats/"}
-RL_COMMENT = ("The inferred graph holds the OWL 2 RL entailments of the ontology and curated data "
-              "(materialised at build time; HermiT's inferred subclass axioms join it). OWL-RDF-Based is "
-              "the closest standard regime: the RL rules are a sound, incomplete part of it.")
+RL_COMMENT = (
+    "The inferred graph holds the OWL 2 RL entailments of the ontology and curated data "
+    "(materialised at build time; HermiT's inferred subclass axioms join it). OWL-RDF-Based is "
+    "the closest standard regime: the RL rules are a sound, incomplete part of it."
+)
 
 
 @dataclass(frozen=True)
@@ -45,13 +49,19 @@ def graph_statistics(store: Any, known: dict[str, GraphStatistics] | None = None
     known = known or {}
     if not known:
         return [_statistics(row) for row in store.query(internal_query("graph-statistics"))]
-    fresh = [_statistics(row) for graph in store.graphs() if graph not in known
-             for row in store.query(bind_values(internal_query("graph-statistics"), {"graph": ox.NamedNode(graph)}))]
+    fresh = [
+        _statistics(row)
+        for graph in store.graphs()
+        if graph not in known
+        for row in store.query(bind_values(internal_query("graph-statistics"), {"graph": ox.NamedNode(graph)}))
+    ]
     return sorted([*fresh, *(known[g] for g in store.graphs() if g in known)], key=lambda s: s.graph)
 
 
 def _statistics(row: Any) -> GraphStatistics:
-    return GraphStatistics(row["graph"].value, *(int(row[v].value) for v in ("triples", "subjects", "properties", "classes")))
+    return GraphStatistics(
+        row["graph"].value, *(int(row[v].value) for v in ("triples", "subjects", "properties", "classes"))
+    )
 
 
 def _sd(local: str) -> ox.NamedNode:
@@ -62,8 +72,14 @@ def _int(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
 
 
-def service_description(endpoint: str, statistics: Iterable[GraphStatistics], result_formats: Iterable[str],
-                        *, remote: bool = False, updates: bool = False) -> list[ox.Triple]:
+def service_description(
+    endpoint: str,
+    statistics: Iterable[GraphStatistics],
+    result_formats: Iterable[str],
+    *,
+    remote: bool = False,
+    updates: bool = False,
+) -> list[ox.Triple]:
     """sd:Service for ``endpoint``: language, result formats, features, entailment and the dataset."""
     service, dataset = ox.BlankNode(), ox.BlankNode()
     features = [_sd("UnionDefaultGraph")] + ([_sd("BasicFederatedQuery")] if remote else [])
@@ -88,9 +104,14 @@ def _dataset(dataset: ox.BlankNode, statistics: Iterable[GraphStatistics]) -> li
         ox.Triple(dataset, RDF_TYPE, _sd("Dataset")),
         ox.Triple(dataset, _sd("defaultGraph"), default),
         ox.Triple(default, RDF_TYPE, _sd("Graph")),
-        ox.Triple(default, RDFS_COMMENT, ox.Literal(
-            "For queries, the union of all graphs (the inferred graph included). For updates and the Graph "
-            "Store protocol's ?default, the store's own default graph.")),
+        ox.Triple(
+            default,
+            RDFS_COMMENT,
+            ox.Literal(
+                "For queries, the union of all graphs (the inferred graph included). For updates and the Graph "
+                "Store protocol's ?default, the store's own default graph."
+            ),
+        ),
     ]
     for stats in statistics:
         named = ox.BlankNode()
@@ -109,8 +130,12 @@ def _named_graph(named: ox.BlankNode, stats: GraphStatistics) -> list[ox.Triple]
         ox.Triple(graph, RDF_TYPE, _sd("Graph")),
         ox.Triple(graph, RDF_TYPE, ox.NamedNode(VOID + "Dataset")),
     ]
-    counts = {"triples": stats.triples, "distinctSubjects": stats.subjects,
-              "properties": stats.properties, "classes": stats.classes}
+    counts = {
+        "triples": stats.triples,
+        "distinctSubjects": stats.subjects,
+        "properties": stats.properties,
+        "classes": stats.classes,
+    }
     triples += [ox.Triple(graph, ox.NamedNode(VOID + p), _int(n)) for p, n in counts.items()]
     if regime != "Simple":
         triples.append(ox.Triple(named, RDFS_COMMENT, ox.Literal(RL_COMMENT)))

@@ -13,13 +13,14 @@ it missed stops parsing), the SERVICE keywords it found are read as GRAPH, and a
 prefixed by an operation that fails before any other runs. That copy is run against an empty
 in-memory store: it parses exactly when the request does, and it reaches nothing outside.
 """
+
 from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator
 from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
@@ -31,7 +32,8 @@ _NAME = rf"[{_PN}0-9_\-\u00B7\u0300-\u036F\u203F-\u2040]"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _ECHAR = r"""\\[tbnrf\\"']"""
 _LOCAL = rf"(?:{_NAME}|:|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])"
-_TOKEN = re.compile(rf"""
+_TOKEN = re.compile(
+    rf"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n\r]*)
   | (?P<string>'''(?:[^'\\]|{_ECHAR}|{_UCHAR}|'(?!''))*'''|\"\"\"(?:[^"\\]|{_ECHAR}|{_UCHAR}|"(?!""))*\"\"\"
@@ -45,7 +47,9 @@ _TOKEN = re.compile(rf"""
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\^\^|&&|\|\||!=|<=|>=|[!=<>+\-*/|^?])
   | (?P<other>.)
-""", re.X | re.S)
+""",
+    re.X | re.S,
+)
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 OPENING, CLOSING = "{([", "})]"
 # Tokens that each add a level to the algebra pyoxigraph builds (operators, group elements): its
@@ -117,8 +121,13 @@ def resolve_iri(reference: str, base: str | None) -> str:
     """An IRI token's content (escapes included) resolved against ``base`` by pyoxigraph, as its
     SPARQL parser does; "" when it is not a valid IRI (the engine would refuse it too)."""
     try:
-        quads = list(ox.parse(f"<{reference}> <urn:p> <urn:o> .", format=ox.RdfFormat.N_TRIPLES
-                              if base is None else ox.RdfFormat.TURTLE, base_iri=base))
+        quads = list(
+            ox.parse(
+                f"<{reference}> <urn:p> <urn:o> .",
+                format=ox.RdfFormat.N_TRIPLES if base is None else ox.RdfFormat.TURTLE,
+                base_iri=base,
+            )
+        )
     except (SyntaxError, ValueError, UnicodeError):
         return ""
     subject = quads[0].subject if quads else None
@@ -156,7 +165,7 @@ class _Scope:
 
 def _target(toks: list[Token], i: int) -> Token | None:
     """The token a SERVICE or LOAD at ``i`` names (after an optional SILENT)."""
-    following = [t for t in toks[i + 1:i + 3] if not t.is_word("SILENT")]
+    following = [t for t in toks[i + 1 : i + 3] if not t.is_word("SILENT")]
     return following[0] if following else None
 
 
@@ -180,8 +189,18 @@ def _analyse(text: str, base: str | None) -> SparqlFeatures:
             loads.append(scope.resolve(_target(toks, i)))
     keywords = frozenset(t.text.upper() for t in toks if t.kind == "word")
     form = next((t.text.upper() for t in toks if t.is_word(*QUERY_FORMS)), None)
-    return SparqlFeatures(form, tuple(from_graphs), tuple(from_named), tuple(services), tuple(loads), keywords,
-                          _nesting(toks), _deepening(toks), len(toks), _patterns(toks))
+    return SparqlFeatures(
+        form,
+        tuple(from_graphs),
+        tuple(from_named),
+        tuple(services),
+        tuple(loads),
+        keywords,
+        _nesting(toks),
+        _deepening(toks),
+        len(toks),
+        _patterns(toks),
+    )
 
 
 CACHED_TEXT = 65536  # longer texts go to a cache of a few entries (one request asks several times)
@@ -271,18 +290,26 @@ class Limits:
     def check(self, text: str, features: SparqlFeatures | None = None) -> SparqlFeatures:
         features = features or analyse(text)
         if features.nesting > self.max_nesting:
-            raise RefusedQuery(f"the request nests brackets {features.nesting} deep; this endpoint reads at most "
-                               f"{self.max_nesting} levels")
+            raise RefusedQuery(
+                f"the request nests brackets {features.nesting} deep; this endpoint reads at most "
+                f"{self.max_nesting} levels"
+            )
         if features.deepening > self.max_deepening:
-            raise RefusedQuery(f"the request has {features.deepening} operators and group elements (UNION, "
-                               f"OPTIONAL, BIND, FILTER, +, ||, !, …); this endpoint reads at most "
-                               f"{self.max_deepening}: pass long lists of values with VALUES")
+            raise RefusedQuery(
+                f"the request has {features.deepening} operators and group elements (UNION, "
+                f"OPTIONAL, BIND, FILTER, +, ||, !, …); this endpoint reads at most "
+                f"{self.max_deepening}: pass long lists of values with VALUES"
+            )
         if features.patterns > self.max_patterns:
-            raise RefusedQuery(f"the request has about {features.patterns} triple patterns; this endpoint reads at most "
-                               f"{self.max_patterns} (ordering more takes its planner minutes): split the query, or "
-                               "pass values with VALUES")
+            raise RefusedQuery(
+                f"the request has about {features.patterns} triple patterns; this endpoint reads at most "
+                f"{self.max_patterns} (ordering more takes its planner minutes): split the query, or "
+                "pass values with VALUES"
+            )
         if features.tokens > self.max_tokens:
-            raise RefusedQuery(f"the request has {features.tokens} tokens; this endpoint reads at most {self.max_tokens}")
+            raise RefusedQuery(
+                f"the request has {features.tokens} tokens; this endpoint reads at most {self.max_tokens}"
+            )
         return features
 
 
@@ -314,7 +341,7 @@ class RemoteAccess:
     prefixes: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, setting: str | None) -> "RemoteAccess":
+    def parse(cls, setting: str | None) -> RemoteAccess:
         """From the EXOOWL_ALLOW_REMOTE setting: empty (none), ``*`` (any) or space-separated prefixes;
         ``true`` / ``false`` (the setting's earlier boolean form) mean ``*`` / none."""
         words = (setting or "").split()
@@ -346,10 +373,13 @@ def _under(iri: str, prefix: str) -> bool:
     except ValueError:
         return False
     if not allowed.netloc:  # urn:, file: and other IRIs without an authority: as text
-        return not target.netloc and iri.startswith(prefix) and ".." not in unquote(iri[len(prefix):])
-    return (target.scheme.lower() == allowed.scheme.lower() and target.netloc.lower() == allowed.netloc.lower()
-            and _remove_dot_segments(target.path).startswith(_remove_dot_segments(allowed.path))
-            and (target.query.startswith(allowed.query) if allowed.query else True))
+        return not target.netloc and iri.startswith(prefix) and ".." not in unquote(iri[len(prefix) :])
+    return (
+        target.scheme.lower() == allowed.scheme.lower()
+        and target.netloc.lower() == allowed.netloc.lower()
+        and _remove_dot_segments(target.path).startswith(_remove_dot_segments(allowed.path))
+        and (target.query.startswith(allowed.query) if allowed.query else True)
+    )
 
 
 NO_REMOTE = RemoteAccess()
@@ -364,8 +394,14 @@ class Policy:
     remote: RemoteAccess = NO_REMOTE
     limits: Limits = Limits()
 
-    def query(self, text: str, graphs: Callable[[], Iterable[str]] = list, *, dataset_given: bool = False,
-              base_iri: str | None = None) -> SparqlFeatures:
+    def query(
+        self,
+        text: str,
+        graphs: Callable[[], Iterable[str]] = list,
+        *,
+        dataset_given: bool = False,
+        base_iri: str | None = None,
+    ) -> SparqlFeatures:
         """The query's features, or RefusedQuery (SERVICE or FROM the allow-list does not name, a
         request over the limits) or QuerySyntaxError. ``graphs`` lists the store's graphs (asked
         only when the query has FROM). A protocol dataset (``default-graph-uri`` /
@@ -374,11 +410,14 @@ class Policy:
         self._refuse_services(features)
         if features.declares_dataset and not dataset_given:
             held = set(graphs())
-            unknown = sorted(g for g in set(features.from_graphs + features.from_named) - held
-                             if not self.remote.allows(g))
+            unknown = sorted(
+                g for g in set(features.from_graphs + features.from_named) - held if not self.remote.allows(g)
+            )
             if unknown:
-                raise RefusedQuery("FROM / FROM NAMED may only name graphs in this store or allowed by "
-                                   f"EXOOWL_ALLOW_REMOTE; not {', '.join(u or '(an IRI that does not resolve)' for u in unknown)}")
+                raise RefusedQuery(
+                    "FROM / FROM NAMED may only name graphs in this store or allowed by "
+                    f"EXOOWL_ALLOW_REMOTE; not {', '.join(u or '(an IRI that does not resolve)' for u in unknown)}"
+                )
         confirm(text, base_iri, update=False)
         return features
 
@@ -389,8 +428,10 @@ class Policy:
         self._refuse_services(features)
         denied = [source for source in features.loads if not self.remote.allows(source)]
         if denied:
-            raise RefusedQuery(f"LOAD is not allowed on this endpoint ({', '.join(d or '(an IRI that does not resolve)' for d in denied)}): "
-                               "it fetches no documents but from the IRIs that EXOOWL_ALLOW_REMOTE names")
+            raise RefusedQuery(
+                f"LOAD is not allowed on this endpoint ({', '.join(d or '(an IRI that does not resolve)' for d in denied)}): "
+                "it fetches no documents but from the IRIs that EXOOWL_ALLOW_REMOTE names"
+            )
         confirm(text, base_iri, update=True)
         return features
 
@@ -398,9 +439,11 @@ class Policy:
         """RefusedQuery for a SERVICE the allow-list does not name (a variable endpoint needs ``*``)."""
         denied = [s for s in features.services if not self.remote.allows(s)]
         if denied:
-            raise RefusedQuery(f"SERVICE clauses are not allowed on this endpoint (the request calls "
-                               f"{', '.join(d or '(an IRI that does not resolve)' for d in denied)}): it makes no "
-                               "outbound requests but to the IRIs that EXOOWL_ALLOW_REMOTE names")
+            raise RefusedQuery(
+                f"SERVICE clauses are not allowed on this endpoint (the request calls "
+                f"{', '.join(d or '(an IRI that does not resolve)' for d in denied)}): it makes no "
+                "outbound requests but to the IRIs that EXOOWL_ALLOW_REMOTE names"
+            )
 
 
 def confirm(text: str, base_iri: str | None, *, update: bool) -> None:
@@ -429,14 +472,17 @@ def confirmation_copy(text: str, update: bool) -> tuple[str, int | None]:
     keyword_spans: dict[int, int] = {}
     for i, tok in enumerate(toks):
         if tok.is_word(*CONFIRMED_WORDS["update" if update else "query"]):
-            end = toks[i + 1].offset + len(toks[i + 1].text) if i + 1 < len(toks) and toks[i + 1].is_word("SILENT") \
+            end = (
+                toks[i + 1].offset + len(toks[i + 1].text)
+                if i + 1 < len(toks) and toks[i + 1].is_word("SILENT")
                 else tok.offset + len(tok.text)
+            )
             keyword_spans[tok.offset] = end
     chars = list(text)
     for word in CONFIRMED_WORDS["update" if update else "query"]:
         for found in re.finditer(word, text, re.IGNORECASE):
             if found.start() not in keyword_spans:
-                chars[found.end() - 1] = "\u00B7"  # a name character: strings, IRIs and names stay valid
+                chars[found.end() - 1] = "\u00b7"  # a name character: strings, IRIs and names stay valid
     if not update:
         for start, end in keyword_spans.items():  # SERVICE [SILENT] x { } is read as GRAPH x { }
             chars[start:end] = list("GRAPH".ljust(end - start))
@@ -470,6 +516,7 @@ def _shift(message: str, text: str, inserted_at: int | None) -> str:
         if at_line == line and at_column > column:
             at_column = max(column, at_column - len(PARSE_ONLY))
         return f"error at {at_line}:{at_column}"
+
     return re.sub(r"error at (\d+):(\d+)", back, message, count=1)
 
 
@@ -541,7 +588,7 @@ def _template_graphs(group: list[Token], scope: _Scope) -> tuple[set[str], bool]
 def _operation_graphs(toks: list[Token], i: int, scope: _Scope) -> tuple[set[str], bool]:
     """The graphs CLEAR / DROP / CREATE / LOAD / ADD / MOVE / COPY at ``i`` write."""
     word = toks[i].text.upper()
-    rest = [t for t in toks[i + 1:i + 8] if not t.is_word("SILENT")]
+    rest = [t for t in toks[i + 1 : i + 8] if not t.is_word("SILENT")]
 
     def graph_ref(at: int) -> tuple[str, int]:
         if at < len(rest) and rest[at].is_word("DEFAULT"):
@@ -583,7 +630,7 @@ def with_using(text: str, default_graphs: Iterable[ox.NamedNode], named_graphs: 
         elif depth == 0 and tok.is_word("WHERE"):
             if i and toks[i - 1].is_word("DELETE") and i + 1 < len(toks):
                 end = _closing_brace(toks, i + 1)
-                pattern = text[toks[i + 1].offset:end]
+                pattern = text[toks[i + 1].offset : end]
                 edits.append((tok.offset, tok.offset + len(tok.text), f"{pattern} {clause}WHERE"))
             else:
                 edits.append((tok.offset, tok.offset, clause))

@@ -8,6 +8,7 @@ Layout on disk (``PATH`` is the configured store location)::
 A build writes a new ``PATH.d/<build>/`` and repoints ``PATH`` only when validation and
 reasoning passed, so a failed or interrupted build leaves the served store untouched.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -15,10 +16,11 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -84,9 +86,13 @@ class StoreLocation:
     def status(self) -> dict[str, Any]:
         """What an operator asks first: the committed build, its manifest, and what was interrupted."""
         current = self.current()
-        return {"store": str(self.path), "build": current.name if current else None,
-                "manifest": self.manifest(), "interrupted": [p.name for p in self.interrupted()],
-                "orphaned_scratch": [p.name for p in self.orphaned_scratch()]}
+        return {
+            "store": str(self.path),
+            "build": current.name if current else None,
+            "manifest": self.manifest(),
+            "interrupted": [p.name for p in self.interrupted()],
+            "orphaned_scratch": [p.name for p in self.orphaned_scratch()],
+        }
 
     def commit(self, build: Path, manifest: dict[str, Any]) -> None:
         """Write the manifest, then atomically point the store at the build."""
@@ -114,8 +120,9 @@ class StoreLocation:
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise StoreBusy(f"another build or write holds {self.path} for more than {timeout:g} s; "
-                                        "try again later") from None
+                        raise StoreBusy(
+                            f"another build or write holds {self.path} for more than {timeout:g} s; try again later"
+                        ) from None
                     time.sleep(0.02)
             try:
                 yield
@@ -131,11 +138,17 @@ class StoreLocation:
         if not self.builds_dir.exists():
             return []
         current, protected = self.current(), {p.resolve() for p in protect}
-        complete = sorted((p for p in self.builds_dir.iterdir() if (p / MANIFEST).exists()),
-                          key=lambda p: (p / MANIFEST).stat().st_mtime, reverse=True)
+        complete = sorted(
+            (p for p in self.builds_dir.iterdir() if (p / MANIFEST).exists()),
+            key=lambda p: (p / MANIFEST).stat().st_mtime,
+            reverse=True,
+        )
         now = time.time()
-        doomed = [old for newer, old in zip(complete, complete[1:])
-                  if old in complete[keep:] and old != current and now - (newer / MANIFEST).stat().st_mtime > grace]
+        doomed = [
+            old
+            for newer, old in zip(complete, complete[1:])
+            if old in complete[keep:] and old != current and now - (newer / MANIFEST).stat().st_mtime > grace
+        ]
         doomed += [p for p in self.interrupted() if p.resolve() not in protected]
         for scratch in self.orphaned_scratch():
             scratch.unlink(missing_ok=True)
@@ -152,7 +165,7 @@ class Store:
         self.directory = directory
 
     @classmethod
-    def open(cls, path: Path, read_only: bool = True) -> "Store":
+    def open(cls, path: Path, read_only: bool = True) -> Store:
         """Open the committed build at a store location."""
         build = StoreLocation(path).current()
         if build is None:
@@ -160,7 +173,7 @@ class Store:
         return cls.open_directory(build / DATABASE, read_only=read_only)
 
     @classmethod
-    def open_directory(cls, directory: Path, read_only: bool = False) -> "Store":
+    def open_directory(cls, directory: Path, read_only: bool = False) -> Store:
         try:
             db = ox.Store.read_only(str(directory)) if read_only else ox.Store(str(directory))
         except OSError as exc:
@@ -168,7 +181,7 @@ class Store:
         return cls(db, directory)
 
     @classmethod
-    def in_memory(cls) -> "Store":
+    def in_memory(cls) -> Store:
         return cls(ox.Store())
 
     # writing ----------------------------------------------------------------
@@ -201,8 +214,14 @@ class Store:
             return len(self.db)
         return sum(1 for _ in self.db.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
 
-    def query(self, sparql: str, *, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None, base_iri: str | None = None) -> Any:
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+    ) -> Any:
         """Run a SPARQL query over a dataset.
 
         ``default_graphs`` / ``named_graphs`` set the dataset and win over the query's own FROM /
@@ -228,8 +247,9 @@ class Store:
         try:
             self.db.dump(target, **options)
         except OSError as exc:
-            raise UsageError(f"cannot write the export to {output if isinstance(output, Path) else 'the output'}: "
-                             f"{exc}") from None
+            raise UsageError(
+                f"cannot write the export to {output if isinstance(output, Path) else 'the output'}: {exc}"
+            ) from None
 
     def flush(self) -> None:
         self.db.flush()
@@ -250,8 +270,7 @@ def _alive(pid: str) -> bool:
     return True
 
 
-def _dataset_options(sparql: str, default_graphs: list[str] | None,
-                     named_graphs: list[str] | None) -> dict[str, Any]:
+def _dataset_options(sparql: str, default_graphs: list[str] | None, named_graphs: list[str] | None) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if default_graphs is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]

@@ -1,4 +1,5 @@
 """SHACL validation of the curated graph against ``ontology/shapes/*.ttl`` (pyshacl)."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,12 @@ class Report:
         return sum(r.severity == "Warning" for r in self.results)
 
     def as_dict(self) -> dict[str, object]:
-        return {"conforms": self.conforms, "violations": self.violations,
-                "warnings": self.warnings, "results": [asdict(r) for r in self.results]}
+        return {
+            "conforms": self.conforms,
+            "violations": self.violations,
+            "warnings": self.warnings,
+            "results": [asdict(r) for r in self.results],
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
@@ -68,13 +73,16 @@ def _results(report: Graph) -> tuple[Result, ...]:
     rows = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
         messages = [str(m) for m in report.objects(node, SH.resultMessage)]
-        rows.append(Result(
-            focus=str(report.value(node, SH.focusNode)),
-            path=_text(report, node, SH.resultPath),
-            value=_text(report, node, SH.value),
-            severity=SEVERITIES.get(report.value(node, SH.resultSeverity), "Violation"),
-            message="; ".join(messages) or "constraint not met",
-            shape=_text(report, node, SH.sourceShape)))
+        rows.append(
+            Result(
+                focus=str(report.value(node, SH.focusNode)),
+                path=_text(report, node, SH.resultPath),
+                value=_text(report, node, SH.value),
+                severity=SEVERITIES.get(report.value(node, SH.resultSeverity), "Violation"),
+                message="; ".join(messages) or "constraint not met",
+                shape=_text(report, node, SH.sourceShape),
+            )
+        )
     order = {"Violation": 0, "Warning": 1, "Info": 2}
     return tuple(sorted(rows, key=lambda r: (order[r.severity], r.focus, r.path or "")))
 
@@ -82,8 +90,9 @@ def _results(report: Graph) -> tuple[Result, ...]:
 def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Report:
     """Validate; ``conforms`` is False only for Violations (Warnings and Infos are reported)."""
     with _RDFLIB_LOCK:
-        _, report_graph, _ = shacl_validate(data, shacl_graph=shapes, ont_graph=ontology,
-                                            inference="none", advanced=True, allow_warnings=True)
+        _, report_graph, _ = shacl_validate(
+            data, shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=True, allow_warnings=True
+        )
     results = _results(report_graph)
     conforms = not any(r.severity == "Violation" for r in results)
     report_graph.set((next(report_graph.subjects(RDF.type, SH.ValidationReport)), SH.conforms, Literal(conforms)))

@@ -12,21 +12,32 @@ The default graph of a write is the store's own default graph (as in Fuseki and 
 written without a graph name go there, and an update's WHERE reads it unless USING / WITH or the
 protocol's ``using-graph-uri`` names other graphs. Queries read the union of all graphs.
 """
+
 from __future__ import annotations
 
 import errno
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from .config import Settings
-from .errors import (Forbidden, InputError, NotFound, QuerySyntaxError, StoreError, UnsupportedMediaType, UpdateFailed,
-                     UsageError, ValidationFailed)
+from .errors import (
+    Forbidden,
+    InputError,
+    NotFound,
+    QuerySyntaxError,
+    StoreError,
+    UnsupportedMediaType,
+    UpdateFailed,
+    UsageError,
+    ValidationFailed,
+)
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, is_import_graph
 from .rdfio import parse_file, to_rdflib
 from .sparql_safety import Policy, refuse_crashing, update_targets
@@ -53,12 +64,18 @@ def refuse_read_only(graphs: list[str | None], unnamed: bool = False, held: list
     """Forbidden when a write would change a read-only graph, or graphs it does not name while the
     store (``held``: its graphs) has read-only ones."""
     if unnamed and any(is_read_only(g) for g in held or []):
-        raise Forbidden("the update may write graphs it does not name (GRAPH ?g in a template, CLEAR / DROP ALL "
-                        "or NAMED): name them; the ontology, inferred and imported graphs are read-only")
+        raise Forbidden(
+            "the update may write graphs it does not name (GRAPH ?g in a template, CLEAR / DROP ALL "
+            "or NAMED): name them; the ontology, inferred and imported graphs are read-only"
+        )
     touched = sorted(g for g in graphs if is_read_only(g))
     if touched:
-        raise Forbidden(f"{', '.join(touched)} is read-only: the ontology and inferred graphs are made by "
-                        "`exoowl build` and imported graphs by `exoowl import`; write your own graphs")
+        raise Forbidden(
+            f"{', '.join(touched)} is read-only: the ontology and inferred graphs are made by "
+            "`exoowl build` and imported graphs by `exoowl import`; write your own graphs"
+        )
+
+
 GraphName = ox.NamedNode | ox.DefaultGraph
 
 
@@ -73,8 +90,14 @@ class WriteReport:
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
-        return {"status": "committed", "build": self.build.name, "graphs": self.graphs,
-                "created": self.created, "shacl_warnings": self.warnings, "seconds": round(self.seconds, 3)}
+        return {
+            "status": "committed",
+            "build": self.build.name,
+            "graphs": self.graphs,
+            "created": self.created,
+            "shacl_warnings": self.warnings,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def graph_name(iri: str | None) -> GraphName:
@@ -86,11 +109,14 @@ def parse_graph_payload(data: bytes, media_type: str, base_iri: str | None) -> l
     """The triples of a Graph Store request body; InputError with line and column when it does not parse."""
     fmt = ox.RdfFormat.from_media_type(media_type) if media_type else None
     if fmt is None:
-        raise UnsupportedMediaType(f"send a graph as Turtle, N-Triples, RDF/XML, N3 or JSON-LD; got "
-                                   f"{media_type or 'no Content-Type'}")
+        raise UnsupportedMediaType(
+            f"send a graph as Turtle, N-Triples, RDF/XML, N3 or JSON-LD; got {media_type or 'no Content-Type'}"
+        )
     if fmt == ox.RdfFormat.RDF_XML and b"<!ENTITY" in data.replace(b"\x00", b""):
-        raise InputError("RDF/XML with entity declarations (<!ENTITY …>) is not read: expanding them can take "
-                         "minutes and gigabytes (the 'billion laughs'); send the triples without a DTD")
+        raise InputError(
+            "RDF/XML with entity declarations (<!ENTITY …>) is not read: expanding them can take "
+            "minutes and gigabytes (the 'billion laughs'); send the triples without a DTD"
+        )
     try:
         quads = list(ox.parse(data, format=fmt, base_iri=base_iri))
     except SyntaxError as exc:
@@ -104,14 +130,25 @@ class Writer:
     """Applies writes to the store at ``location``, one at a time across processes."""
 
     @classmethod
-    def from_settings(cls, settings: Settings, lock_timeout: float) -> "Writer":
+    def from_settings(cls, settings: Settings, lock_timeout: float) -> Writer:
         """The writer of the configured store: superseded builds stay twice the query timeout (for
         the queries still reading them); a store built before builds kept shapes uses the project's."""
-        return cls(StoreLocation(settings.store_path), lock_timeout=lock_timeout, grace=settings.query_timeout * 2,
-                   fallback_shapes=settings.shapes_dir, policy=settings.safety)
+        return cls(
+            StoreLocation(settings.store_path),
+            lock_timeout=lock_timeout,
+            grace=settings.query_timeout * 2,
+            fallback_shapes=settings.shapes_dir,
+            policy=settings.safety,
+        )
 
-    def __init__(self, location: StoreLocation, lock_timeout: float = 30.0, grace: float = 60.0,
-                 fallback_shapes: Path | None = None, policy: Policy = Policy()) -> None:
+    def __init__(
+        self,
+        location: StoreLocation,
+        lock_timeout: float = 30.0,
+        grace: float = 60.0,
+        fallback_shapes: Path | None = None,
+        policy: Policy = Policy(),
+    ) -> None:
         self.location = location
         self.policy = policy  # what an update must pass before it runs (the allow-list, the limits)
         self.fallback_shapes = fallback_shapes  # for stores built before builds kept their shapes
@@ -129,6 +166,7 @@ class Writer:
         def change(store: Store) -> None:
             refuse_read_only([], targets.unnamed, store.graphs())
             run_update(store, sparql, base_iri)
+
         return self._write(change)
 
     def put_graph(self, iri: str | None, triples: list[ox.Triple]) -> WriteReport:
@@ -139,6 +177,7 @@ class Writer:
         def replace(store: Store) -> None:
             _clear(store, name)
             _add(store, name, triples)
+
         return self._write(replace, created=lambda s: _is_new(s, name))
 
     def post_graph(self, iri: str | None, triples: list[ox.Triple]) -> WriteReport:
@@ -156,11 +195,13 @@ class Writer:
             if not _exists(store, name):
                 raise NotFound(f"no graph {iri} in this store")
             _clear(store, name) if isinstance(name, ox.DefaultGraph) else store.db.remove_graph(name)
+
         return self._write(drop)
 
     # the transaction --------------------------------------------------------
-    def _write(self, change: Callable[[Store], None],
-               created: Callable[[Store], bool] = lambda _: False) -> WriteReport:
+    def _write(
+        self, change: Callable[[Store], None], created: Callable[[Store], bool] = lambda _: False
+    ) -> WriteReport:
         started = time.perf_counter()
 
         def apply(store: Store, build: Path) -> WriteReport:
@@ -171,8 +212,14 @@ class Writer:
             report.graphs, report.warnings = graph_sizes(store, recorded), shacl.warnings if shacl else 0
             return report
 
-        _, report = transaction(self.location, apply, lambda previous, r: _next_manifest(previous, r.graphs),
-                                lock_timeout=self.lock_timeout, grace=self.grace, fallback_shapes=self.fallback_shapes)
+        _, report = transaction(
+            self.location,
+            apply,
+            lambda previous, r: _next_manifest(previous, r.graphs),
+            lock_timeout=self.lock_timeout,
+            grace=self.grace,
+            fallback_shapes=self.fallback_shapes,
+        )
         report.seconds = time.perf_counter() - started
         return report
 
@@ -181,16 +228,30 @@ T = TypeVar("T")
 Start = Literal["committed", "committed-or-empty", "empty"]
 
 
-def transaction(location: StoreLocation, apply: Callable[[Store, Path], T], manifest: Callable[[dict, T], dict], *,
-                lock_timeout: float, grace: float, start: Start = "committed",
-                fallback_shapes: Path | None = None) -> tuple[Path, T]:
+def transaction(
+    location: StoreLocation,
+    apply: Callable[[Store, Path], T],
+    manifest: Callable[[dict, T], dict],
+    *,
+    lock_timeout: float,
+    grace: float,
+    start: Start = "committed",
+    fallback_shapes: Path | None = None,
+) -> tuple[Path, T]:
     """Holding the write lock: :func:`staged`. Used by every write, import and restore."""
     with location.lock(lock_timeout):
         return staged(location, apply, manifest, grace=grace, start=start, fallback_shapes=fallback_shapes)
 
 
-def staged(location: StoreLocation, apply: Callable[[Store, Path], T], manifest: Callable[[dict, T], dict], *,
-           grace: float, start: Start = "committed", fallback_shapes: Path | None = None) -> tuple[Path, T]:
+def staged(
+    location: StoreLocation,
+    apply: Callable[[Store, Path], T],
+    manifest: Callable[[dict, T], dict],
+    *,
+    grace: float,
+    start: Start = "committed",
+    fallback_shapes: Path | None = None,
+) -> tuple[Path, T]:
     """A new build made from the committed one (``start``: a copy of it, required or when there is
     one, or nothing), changed by ``apply`` (it raises to refuse) and committed with ``manifest(previous
     manifest, result)``. On any error the new build is removed and the store is as it was. The
@@ -261,8 +322,9 @@ def gate(store: Store, shapes_file: Path) -> Report | None:
     ontology = to_rdflib(store.triples(str(GRAPH_ONTOLOGY)) if store.has_graph(str(GRAPH_ONTOLOGY)) else [])
     report = validate_graph(data_graph(store), parse_file(shapes_file, "turtle"), ontology)
     if not report.conforms:
-        raise ValidationFailed(f"SHACL: the write would leave {report.violations} violation(s); "
-                               "nothing was changed", report)
+        raise ValidationFailed(
+            f"SHACL: the write would leave {report.violations} violation(s); nothing was changed", report
+        )
     return report
 
 
@@ -284,8 +346,12 @@ def graph_sizes(store: Store, recorded: dict[str, int] | None = None, default: b
 
 def _next_manifest(previous: dict, graphs: dict[str, int]) -> dict:
     """The committed build's manifest, carried over, with the write counted."""
-    return {**previous, "graphs": graphs, "writes": int(previous.get("writes", 0)) + 1,
-            "last_write": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    return {
+        **previous,
+        "graphs": graphs,
+        "writes": int(previous.get("writes", 0)) + 1,
+        "last_write": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
 
 
 def _is_new(store: Store, name: GraphName) -> bool:
@@ -310,8 +376,14 @@ def _add(store: Store, name: GraphName, triples: list[ox.Triple]) -> None:
     store.db.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
 
-def restore(location: StoreLocation, dump: Path, *, shapes_dir: Path | None = None,
-            lock_timeout: float = 300.0, grace: float = 60.0) -> WriteReport:
+def restore(
+    location: StoreLocation,
+    dump: Path,
+    *,
+    shapes_dir: Path | None = None,
+    lock_timeout: float = 300.0,
+    grace: float = 60.0,
+) -> WriteReport:
     """A store made from an ``exoowl export`` (N-Quads or TriG: every graph, the default graph
     included) and committed as a new build; the store is unchanged if the dump does not parse.
     Writes after the restore are gated by ``shapes_dir``'s shapes."""
@@ -330,10 +402,15 @@ def restore(location: StoreLocation, dump: Path, *, shapes_dir: Path | None = No
         return WriteReport(build, graph_sizes(store))
 
     def manifest(_previous: dict, report: WriteReport) -> dict:
-        return {"restored_from": dump.name, "graphs": report.graphs, "writes": 0,
-                "restored": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        return {
+            "restored_from": dump.name,
+            "graphs": report.graphs,
+            "writes": 0,
+            "restored": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
 
-    _, report = transaction(location, load, manifest, lock_timeout=lock_timeout, grace=grace, start="empty",
-                            fallback_shapes=shapes_dir)
+    _, report = transaction(
+        location, load, manifest, lock_timeout=lock_timeout, grace=grace, start="empty", fallback_shapes=shapes_dir
+    )
     report.seconds = time.perf_counter() - started
     return report
