@@ -18,7 +18,6 @@ from .metrics import register_metrics
 from .pages import pages_blueprint
 from .sparql import sparql_blueprint
 from .state import StoreHandle
-from .timeout import register_timeout
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -31,7 +30,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         # a write waits for the store's write lock at most half the request timeout
         app.extensions["exoowl_writer"] = Writer.from_settings(settings, lock_timeout=settings.query_timeout / 2)
     register_metrics(app, handle)
-    register_timeout(app, settings.query_timeout)
     register_whole_bodies(app, settings.max_request_bytes)
     register_error_handlers(app)
     register_cors(app, settings.cors_origins)

@@ -51,3 +51,10 @@ def child_exit(server: Any, worker: Any) -> None:
     if getattr(worker, "aborted", False):
         TIMEOUTS.inc()
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker: Any) -> None:
+    """In each worker, once its app is loaded: start its query processes before the first query."""
+    from exoowl_server.state import warm
+
+    warm(worker.wsgi)

@@ -7,14 +7,16 @@ import os
 import threading
 import time
 
-from flask import current_app
+from flask import Flask, current_app
 
 from exoowl.config import Settings
+from exoowl.isolation import QueryPool
 from exoowl.namespaces import is_import_graph
 from exoowl.remote import RemoteStore
 from exoowl.service import GraphStatistics, graph_statistics
 from exoowl.store import Store, StoreLocation
 
+WARM_SECONDS = 10.0  # at most this long a starting worker waits for its query processes
 REMOTE_STATISTICS_SECONDS = 300.0  # a SPARQL server's data can change behind our back
 
 
@@ -35,6 +37,18 @@ class StoreHandle:
         self._computed = 0.0
         self._imports: dict = {}  # the import records of the build the statistics were counted on
         self._known: dict[str, GraphStatistics] = {}  # statistics carried over to the next build
+        self.lanes = settings.lanes
+        self._pool: QueryPool | None = None
+
+    def pool(self) -> QueryPool | None:
+        """The query processes that run queries from outside (a local store only; a SPARQL
+        server's queries are HTTP requests with a timeout)."""
+        if self.path is None:
+            return None
+        with self._lock:
+            if self._pool is None:
+                self._pool = QueryPool(self.path, self.lanes, self.timeout)
+            return self._pool
 
     def get(self) -> Store | RemoteStore:
         if self.remote:
@@ -73,6 +87,14 @@ class StoreHandle:
                 self._statistics = graph_statistics(store, None if self.remote else self._known)
                 self._computed = time.monotonic()
             return self._statistics
+
+
+def warm(app: Flask) -> None:
+    """Start the query processes of ``app``'s store (a local store's; a SPARQL server has none)
+    and give them a little time to be ready before the worker takes requests."""
+    pool = app.extensions["exoowl_store"].pool()
+    if pool is not None:
+        pool.warm(wait=WARM_SECONDS)
 
 
 def settings() -> Settings:

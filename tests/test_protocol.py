@@ -350,7 +350,7 @@ def test_unexpected_errors_are_a_500_problem_without_traceback(client, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("exoowl.store.Store.query", broken)
+    monkeypatch.setattr("exoowl_server.sparql.check_query", broken)
     response = client.get("/sparql", query_string={"query": "ASK {}"})
     assert response.status_code == 500 and response.mimetype == "application/problem+json"
     assert "secret" not in response.data.decode() and "Traceback" not in response.data.decode()

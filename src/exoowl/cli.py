@@ -328,6 +328,7 @@ def status(store: str | None) -> None:
     "--query-timeout", type=float, help="Seconds before a query is stopped [env EXOOWL_QUERY_TIMEOUT; default 30]."
 )
 @click.option("--workers", type=int, help="Server worker processes [env EXOOWL_WORKERS; default 2].")
+@click.option("--threads", type=int, help="Threads per worker [env EXOOWL_THREADS; default 16].")
 @click.option(
     "--build/--no-build",
     "build_first",
@@ -341,13 +342,21 @@ def serve(
     port: int | None,
     query_timeout: float | None,
     workers: int | None,
+    threads: int | None,
     build_first: bool,
 ) -> None:
     """Serve the knowledge graph over HTTP (SPARQL endpoint and pages) with gunicorn.
 
     Updates are enabled only when EXOOWL_UPDATE_TOKEN is set."""
     settings = load_settings(
-        {"store": store, "host": host, "port": port, "query_timeout": query_timeout, "workers": workers}
+        {
+            "store": store,
+            "host": host,
+            "port": port,
+            "query_timeout": query_timeout,
+            "workers": workers,
+            "threads": threads,
+        }
     )
     if build_first:
         run_build(settings, progress=_progress, only_if_stale=True)
@@ -370,9 +379,8 @@ def serve(
     shown = RemoteEndpoints.parse(settings.remote_store) if settings.remote_store else settings.store_path
     _progress(f"serving {shown} at http://{settings.host}:{settings.port}/ ({access})")
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    # A request past the query timeout is answered 503 by the worker's watchdog, which then ends
-    # the worker (pyoxigraph cannot cancel a query); gunicorn's own --timeout, a little longer, is
-    # the backstop that kills a worker whose watchdog could not run.
+    # Threaded workers (exoowl_server.worker) answer pages and /health while queries from outside
+    # run in their query processes (exoowl.isolation), which are stopped at the query timeout.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(settings))
     os.execv(
         str(gunicorn),
@@ -380,6 +388,12 @@ def serve(
             str(gunicorn),
             "--workers",
             str(settings.workers),
+            "--worker-class",
+            "exoowl_server.worker.AcceptingWorker",
+            "--threads",
+            str(settings.threads),
+            "--limit-request-line",  # the longest request line gunicorn reads: long GET queries fit
+            "8190",
             "--bind",
             f"{settings.host}:{settings.port}",
             "--timeout",

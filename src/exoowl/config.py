@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .isolation import Lanes
 from .sparql_safety import Limits, Policy, RemoteAccess, named_node
 
 
@@ -41,6 +42,52 @@ class Settings:
         default=30.0, metadata={"env": "EXOOWL_QUERY_TIMEOUT", "help": "seconds before a query is stopped"}
     )
     workers: int = field(default=2, metadata={"env": "EXOOWL_WORKERS", "help": "server worker processes"})
+    threads: int = field(
+        default=16,
+        metadata={"env": "EXOOWL_THREADS", "help": "threads per worker: requests a worker serves at once"},
+    )
+    fast_processes: int = field(
+        default=1,
+        metadata={
+            "env": "EXOOWL_FAST_PROCESSES",
+            "flag": False,
+            "help": "query processes per worker in the fast lane, where every query of a client not known to be "
+            "slow starts (0: none)",
+        },
+    )
+    fast_seconds: float = field(
+        default=0.5,
+        metadata={
+            "env": "EXOOWL_FAST_SECONDS",
+            "flag": False,
+            "help": "a query's budget in the fast lane; past it the query goes on in the slow lane and its client "
+            "counts as slow for a minute",
+        },
+    )
+    slow_processes: int = field(
+        default=1,
+        metadata={
+            "env": "EXOOWL_SLOW_PROCESSES",
+            "flag": False,
+            "help": "query processes per worker in the slow lane (lower CPU priority)",
+        },
+    )
+    query_queue: int = field(
+        default=8,
+        metadata={
+            "env": "EXOOWL_QUERY_QUEUE",
+            "flag": False,
+            "help": "queries per worker that may wait for the slow lane; more get 503 with Retry-After",
+        },
+    )
+    client_queries: int = field(
+        default=2,
+        metadata={
+            "env": "EXOOWL_CLIENT_QUERIES",
+            "flag": False,
+            "help": "slow-lane queries (running or waiting) one client address may have per worker; more get 429",
+        },
+    )
     update_token: str | None = field(
         default=None,
         repr=False,
@@ -104,6 +151,11 @@ class Settings:
     def safety(self) -> Policy:
         """The rules every query and update passes (CLI, Python API and server alike), made once."""
         return Policy(self.remote_access, Limits())
+
+    @property
+    def lanes(self) -> Lanes:
+        """How each server worker runs queries from outside (``exoowl.isolation``)."""
+        return Lanes(self.fast_processes, self.slow_processes, self.query_queue, self.client_queries, self.fast_seconds)
 
     @property
     def public_base(self) -> str:
@@ -204,6 +256,11 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     settings = replace(settings, **given)
     if settings.query_timeout <= 0:
         raise UsageError(f"query timeout must be positive, got {settings.query_timeout}")
+    for name in ("workers", "threads", "slow_processes", "query_queue", "client_queries"):
+        if getattr(settings, name) < 1:
+            raise UsageError(f"{name.replace('_', ' ')} must be at least 1, got {getattr(settings, name)}")
+    if settings.fast_processes < 0 or settings.fast_seconds <= 0:
+        raise UsageError("fast processes must be 0 or more and fast seconds positive")
     if settings.max_request_bytes <= 0:
         raise UsageError(f"max request bytes must be positive, got {settings.max_request_bytes}")
     if settings.max_result_bytes <= 0:

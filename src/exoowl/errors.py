@@ -123,6 +123,34 @@ class StoreBusy(StoreError):
         return {"Retry-After": "5"}
 
 
+class Overloaded(ExoowlError):
+    """Every query process is busy and the queue is full, or a query waited in it past its
+    deadline without starting (HTTP 503); ``Retry-After`` says when a process will be free."""
+
+    http_status = 503
+    title = "Server busy"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class QueryTimeout(Overloaded):
+    """A query ran past the query timeout and its process was stopped (HTTP 503)."""
+
+    title = "Query timeout"
+
+
+class TooManyQueries(Overloaded):
+    """One client already has as many queries running or queued as it may (HTTP 429)."""
+
+    http_status = 429
+    title = "Too many requests"
+
+
 class ResultTooLarge(ExoowlError):
     """An answer longer than the server writes (EXOOWL_MAX_RESULT_BYTES); caught while streaming,
     so it costs no more than the limit (HTTP 422)."""

@@ -139,9 +139,23 @@ def run_checked(
 ) -> Any:
     """The one way a query from outside reaches the engine (CLI, Python API, server): the policy
     checks the exact text that then runs (SERVICE and FROM allow-list, limits, syntax)."""
+    check_query(store, policy, sparql, default_graphs=default_graphs, named_graphs=named_graphs, base_iri=base_iri)
+    return store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs, base_iri=base_iri)
+
+
+def check_query(
+    store: Queryable,
+    policy: Policy,
+    sparql: str,
+    *,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+    base_iri: str | None = None,
+) -> None:
+    """The policy's check of a query from outside, on the exact text that will run; the server
+    then runs it in a query process (``exoowl.isolation``), everything else through run_checked."""
     dataset_given = default_graphs is not None or named_graphs is not None
     policy.query(sparql, store.graphs, dataset_given=dataset_given, base_iri=base_iri)
-    return store.query(sparql, default_graphs=default_graphs, named_graphs=named_graphs, base_iri=base_iri)
 
 
 def parse_named_query(path: Path) -> NamedQuery:
