@@ -2,8 +2,8 @@
 
 A graph is named indirectly (``/store?graph=IRI``, ``/store?default``) or directly: the URL
 ``/store/any/path`` is the graph ``{public base}store/any/path`` (the public base is
-EXOOWL_PUBLIC_URL, or the server's configured address: never the request's Host header). GET and HEAD read the committed store;
-PUT (replace), POST (add; to ``/store`` itself: a new graph, 201 with its Location) and DELETE
+EXOOWL_PUBLIC_URL, or the server's configured address: never the request's Host header). GET and HEAD read the
+committed store; PUT (replace), POST (add; to ``/store`` itself: a new graph, 201 with its Location) and DELETE
 write through the same gated, atomic writer as SPARQL Update, with the same bearer token."""
 
 from __future__ import annotations

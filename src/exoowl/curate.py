@@ -154,7 +154,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 f"{len(cells)} cells but the header has {len(header)} columns", path, number, len(header) + 1
             )
         cells += [""] * (len(header) - len(cells))
-        yield number, {h: c.strip() for h, c in zip(header, cells)}
+        yield number, {h: c.strip() for h, c in zip(header, cells, strict=True)}
 
 
 def _segment(value: str, path: Path, line: int, column: str) -> str:

@@ -487,7 +487,7 @@ def write_nquads(
         if len(fields) != len(columns):
             report.bad(line, f"{len(fields)} fields where the header has {len(columns)}")
             continue
-        row = Row(line, dict(zip(columns, fields)))
+        row = Row(line, dict(zip(columns, fields, strict=True)))
         key = row.get("CONTENT ID") if report.kind != "experiments" else row.get("EXPERIMENT ID")
         if key and key in seen and report.kind != "mirna":
             report.bad(line, f"record {key} appears again (the first is kept)")

@@ -110,9 +110,7 @@ def is_useful_entailment(s, p, o) -> bool:
         return False
     if p in (RDFS.subClassOf, OWL.equivalentClass, RDFS.subPropertyOf, OWL.equivalentProperty, OWL.sameAs) and s == o:
         return False
-    if (p == RDFS.subClassOf and o == OWL.Thing) or s == OWL.Nothing:
-        return False
-    return True
+    return not ((p == RDFS.subClassOf and o == OWL.Thing) or s == OWL.Nothing)
 
 
 def materialise_rl(graph: Graph) -> Graph:

@@ -14,6 +14,7 @@ sent with HTTP Basic or, when the server asks for it, Digest authentication (Vir
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import uuid
@@ -242,10 +243,8 @@ class RemoteStore:
             self.update(moves + (f" ;\n{record}" if record else ""))
         except BaseException:
             for name in staging.values():
-                try:
+                with contextlib.suppress(ExoowlError):
                     self.update(f"DROP SILENT GRAPH <{name}>")
-                except ExoowlError:
-                    pass
             raise
 
 
