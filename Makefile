@@ -54,7 +54,10 @@ build: install                         ## build the knowledge graph if the store
 serve: install                         ## build if needed, then serve at http://$(HOST):$(PORT)/
 	$(BIN)/exoowl serve --host $(HOST) --port $(PORT)
 
-test: install-test                     ## set-up, then the whole test suite
+test: install-test                     ## set-up, then lint, type check and the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 release: build                         ## regenerate ontology/exoowl.owl (a build does it too) and the README's generated blocks

@@ -68,7 +68,7 @@ def owlrl_closure(graph: Graph) -> set:
 
 def kind_of(triple: tuple) -> str:
     """Which part of the closure an entailment belongs to."""
-    s, p, o = triple
+    s = triple[0]
     if isinstance(s, Literal):
         return "literal subject (generalised RDF, not storable)"
     if str(s).startswith(str(EXOID)):
@@ -188,7 +188,8 @@ def write_section(text: str, section: str = "core") -> None:
     current = (
         RESULTS.read_text()
         if RESULTS.exists()
-        else "# Benchmark results\n\nFigures recorded on this project's machine; each section names the script that writes it.\n"
+        else "# Benchmark results\n\n"
+        "Figures recorded on this project's machine; each section names the script that writes it.\n"
     )
     block = f"{start}\n{text}{end}"
     if start in current:

@@ -53,9 +53,9 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 600) -> None:
         try:
             requests.post(url, data={"query": "ASK {}"}, headers=ACCEPT, timeout=5)
             return
-        except requests.ConnectionError:
+        except requests.ConnectionError as error:
             if process.poll() is not None:
-                raise SystemExit(f"server exited: {process.args}")
+                raise SystemExit(f"server exited: {process.args}") from error
             time.sleep(0.5)
     raise SystemExit(f"{url} did not start")
 
@@ -253,7 +253,7 @@ def measure(
             f"| {name} | {median_ms(ours['latencies'][name])} | {median_ms(theirs['latencies'][name])} | "
             f"{median_ms(ceiling['latencies'][name])} |"
         )
-    return lines + ["", "A – means that no request of that query finished within the run.", ""]
+    return [*lines, "", "A – means that no request of that query finished within the run.", ""]
 
 
 def main() -> None:

@@ -200,8 +200,8 @@ def report(records: int, good: int, triples: int, ours: dict, theirs: dict, full
         "",
         "| load | wall s | peak memory | records/s |",
         "| --- | ---: | ---: | ---: |",
-        f"| `exoowl import vesiclepedia` (read, normalise, check, write N-Quads, bulk-load into a checkpoint, commit) | "
-        f"{ours['seconds']:.1f} | {gib(ours['peak_kib'])} | {good / ours['seconds']:,.0f} |",
+        "| `exoowl import vesiclepedia` (read, normalise, check, write N-Quads, bulk-load into a checkpoint, "
+        f"commit) | {ours['seconds']:.1f} | {gib(ours['peak_kib'])} | {good / ours['seconds']:,.0f} |",
         f"| pyoxigraph `bulk_load` of the same triples as N-Triples, empty store | {theirs['seconds']:.1f} | "
         f"{gib(theirs['peak_kib'])} | – |",
         "",
@@ -256,7 +256,7 @@ def queries_table(title: str, part: dict) -> list[str]:
         other = f"{theirs['median_ms']:.1f}" if "median_ms" in theirs else theirs.get("error", "–")
         p95 = sorted(samples)[int(len(samples) * 0.95) - 1] * 1000
         lines.append(f"| {name} | {rows} | {median_ms(samples)} | {p95:.1f} | {other} |")
-    return lines + [""]
+    return [*lines, ""]
 
 
 def rdflib_version() -> str:

@@ -2,8 +2,8 @@
 
 A graph is named indirectly (``/store?graph=IRI``, ``/store?default``) or directly: the URL
 ``/store/any/path`` is the graph ``{public base}store/any/path`` (the public base is
-EXOOWL_PUBLIC_URL, or the server's configured address: never the request's Host header). GET and HEAD read the committed store;
-PUT (replace), POST (add; to ``/store`` itself: a new graph, 201 with its Location) and DELETE
+EXOOWL_PUBLIC_URL, or the server's configured address: never the request's Host header). GET and HEAD read the
+committed store; PUT (replace), POST (add; to ``/store`` itself: a new graph, 201 with its Location) and DELETE
 write through the same gated, atomic writer as SPARQL Update, with the same bearer token."""
 
 from __future__ import annotations
@@ -29,20 +29,18 @@ graph_store_blueprint = Blueprint("graph_store", __name__)
 METHODS = ["GET", "PUT", "POST", "DELETE"]
 # A graph is one graph: the dataset formats are not offered for it.
 GRAPH_FORMATS = tuple(f for f in GRAPH_RESULT_FORMATS if f.name not in ("nquads", "trig"))
-NEW_GRAPH = object()  # POST to the graph store itself: the server names a new graph
 
 
 @graph_store_blueprint.route("/store", methods=METHODS)
 @graph_store_blueprint.route("/store/<path:_>", methods=METHODS)
 def graph_store(_: str | None = None) -> Response:
-    target = _target()
+    target, new = _target()
     if request.method in ("GET", "HEAD"):
         return _get(target)
     require_writer(request, settings())
     if request.method == "DELETE":
         return written(writer().delete_graph(target))
-    if target is NEW_GRAPH:
-        target = f"{settings().public_base}store/{uuid.uuid4()}"
+    if new:
         report = writer().post_graph(target, _payload(target))
         response = written(report, 201)
         response.headers["Location"] = target
@@ -54,21 +52,22 @@ def graph_store(_: str | None = None) -> Response:
     return written(report, 201 if report.created else 200)
 
 
-def _target() -> str | object | None:
-    """The graph a request names: None for the default graph, an IRI, or NEW_GRAPH."""
+def _target() -> tuple[str | None, bool]:
+    """The graph a request names (None for the default graph, or an IRI) and whether it is a new
+    graph the server names: a POST to the graph store itself."""
     if request.view_args and "_" in request.view_args:
         if "graph" in request.args or "default" in request.args:
             raise UsageError("a graph named by its own URL takes no ?graph= or ?default")
         path = quote(request.path.lstrip("/"), safe="/:@!$&'()*+,;=-._~%")
-        return named_node(settings().public_base + path, "the graph's URL").value
+        return named_node(settings().public_base + path, "the graph's URL").value, False
     if "graph" in request.args and "default" in request.args:
         raise UsageError("name one graph: ?graph=IRI or ?default, not both")
     if "default" in request.args:
-        return None
+        return None, False
     if "graph" in request.args:
-        return named_node(request.args["graph"], "?graph=").value
+        return named_node(request.args["graph"], "?graph=").value, False
     if request.method == "POST":
-        return NEW_GRAPH
+        return f"{settings().public_base}store/{uuid.uuid4()}", True
     raise UsageError("name the graph: /store?graph=IRI, /store?default, or the graph's own URL under /store/")
 
 

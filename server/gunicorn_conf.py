@@ -26,7 +26,7 @@ class RedactingLogger(Logger):
     """gunicorn's access log, with no secret from a URL or an Authorization header in it."""
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
-        atoms = super().atoms(resp, req, environ, request_time)
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         token = os.environ.get("EXOOWL_UPDATE_TOKEN")
         for key in ("r", "q", "U", "f"):
             if isinstance(atoms.get(key), str):
@@ -46,7 +46,7 @@ def child_exit(server: Any, worker: Any) -> None:
     own abort handler run, so it is counted here), and drop its live gauges."""
     from prometheus_client import multiprocess
 
-    from exoowl_server.metrics import TIMEOUTS
+    from .metrics import TIMEOUTS
 
     if getattr(worker, "aborted", False):
         TIMEOUTS.inc()

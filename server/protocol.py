@@ -50,7 +50,7 @@ def read_operation(request: Request) -> Operation:
     )
 
 
-def _from_get(params: MultiDict) -> Operation:
+def _from_get(params: MultiDict[str, str]) -> Operation:
     if "update" in params:
         raise UsageError("SPARQL Update is sent with POST, never GET")
     if "query" not in params:
@@ -58,7 +58,7 @@ def _from_get(params: MultiDict) -> Operation:
     return _operation("query", _single(params, "query"), params)
 
 
-def _from_form(params: MultiDict) -> Operation:
+def _from_form(params: MultiDict[str, str]) -> Operation:
     if "query" in params and "update" in params:
         raise UsageError("a request carries a query or an update, not both")
     kind = "update" if "update" in params else "query"
@@ -81,14 +81,14 @@ def _direct(request: Request) -> Operation:
     return _operation(kind, text, request.args)
 
 
-def _single(params: MultiDict, name: str) -> str:
+def _single(params: MultiDict[str, str], name: str) -> str:
     values = params.getlist(name)
     if len(values) > 1:
         raise UsageError(f"give exactly one '{name}' parameter; got {len(values)}")
     return values[0]
 
 
-def _operation(kind: str, text: str, params: MultiDict) -> Operation:
+def _operation(kind: str, text: str, params: MultiDict[str, str]) -> Operation:
     if not text.strip():
         raise UsageError(f"the {kind} is empty")
     default, named = DATASET_PARAMETERS[kind]

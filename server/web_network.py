@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import pyoxigraph as ox
@@ -51,7 +52,7 @@ def _links(roles: dict[str, list[dict[str, Term]]]) -> list[tuple[str, str]]:
     present = [roles[r] for r in CHAIN if r in roles]
     return [
         (a["node"].value, b["node"].value)
-        for left, right in zip(present, present[1:])
+        for left, right in pairwise(present)
         for a in left
         for b in right
         if a["node"].value != b["node"].value

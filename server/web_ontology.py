@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -29,7 +30,8 @@ def _ontpub_html(release: Path) -> str:
     finally:
         root.handlers[:], root.level = handlers, level
     try:
-        return OntPub(ontology=str(release)).make_html()
+        html: str = OntPub(ontology=str(release)).make_html()
+        return html
     except Exception as exc:  # pyLODE's own errors, and rdflib's on a release it cannot read
         logging.getLogger(__name__).warning("pyLODE could not document %s: %s", release, exc)
         raise Unavailable(
@@ -95,6 +97,12 @@ class Hierarchy:
         if row["graph"].value != str(GRAPH_INFERRED):
             self.asserted.add((child, parent))
 
+    def label(self, iri: str) -> str:
+        return self.labels.get(iri, iri)
+
+    def by_label(self, iris: Iterable[str]) -> list[str]:
+        return sorted(iris, key=lambda iri: self.label(iri).lower())
+
     def _name(self, term: Term, label: Term | None) -> None:
         if label is not None:
             self.labels[term.value] = label.value
@@ -121,10 +129,8 @@ class Hierarchy:
 def _node(
     tree: Hierarchy, iri: str, children: dict[str, list[str]], parent: str | None, path: frozenset[str]
 ) -> ClassNode:
-    node = ClassNode(
-        iri, tree.labels.get(iri, iri), href(iri), parent is not None and (iri, parent) not in tree.asserted
-    )
-    for child in sorted(children.get(iri, ()), key=lambda c: tree.labels.get(c, c).lower()):
+    node = ClassNode(iri, tree.label(iri), href(iri), parent is not None and (iri, parent) not in tree.asserted)
+    for child in tree.by_label(children.get(iri, ())):
         if child not in path:
             node.children.append(_node(tree, child, children, iri, path | {child}))
     return node
@@ -141,7 +147,7 @@ def class_tree() -> list[ClassNode]:
         for parent in tree.direct_parents(child):
             children.setdefault(parent, []).append(child)
             has_parent.add(child)
-    roots = sorted((set(children) | set(tree.parents)) - has_parent, key=lambda c: tree.labels.get(c, c).lower())
+    roots = tree.by_label((set(children) | set(tree.parents)) - has_parent)
     return [_node(tree, root, children, None, frozenset({root})) for root in roots]
 
 

@@ -32,7 +32,7 @@ def select(name: str, **bindings: ox.NamedNode) -> list[dict[str, Term]]:
     """Rows of an internal SELECT query as {variable: term} (unbound variables left out)."""
     solutions = current_store().query(_text(name, bindings))
     variables = [v.value for v in solutions.variables]
-    return [{v: t for v, t in zip(variables, row) if t is not None} for row in solutions]
+    return [{v: t for v, t in zip(variables, row, strict=True) if t is not None} for row in solutions]
 
 
 def construct(name: str, **bindings: ox.NamedNode) -> list[ox.Triple]:

@@ -9,7 +9,8 @@ from exoowl.config import Settings
 def test_open_query_and_dataframe(built_mini: Settings) -> None:
     kg = exoowl.open(built_mini.store_path, root=built_mini.root)
     frame = kg.query(
-        "SELECT ?l WHERE { ?x a <https://w3id.org/exoowl/ontology/CellLine> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l"
+        "SELECT ?l WHERE { ?x a <https://w3id.org/exoowl/ontology/CellLine> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l"
     ).to_dataframe()
     assert list(frame["l"]) == ["A-549", "BGC-823"]
 

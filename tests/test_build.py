@@ -102,10 +102,9 @@ def test_uncited_row_rests_on_the_review_alone(built_mini: Settings) -> None:
     table = built_mini.curated_dir / "findings.tsv"
     append(table, "3\ta549\t\n")
     build(built_mini)
-    rows = open_kg(
-        built_mini
-    ).query("""PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
-        SELECT ?p WHERE { <https://w3id.org/exoowl/id/finding/3> ?p ?o FILTER(?p IN (exoowl:hasSource, exoowl:reportedIn)) }""")
+    rows = open_kg(built_mini).query("""PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
+        SELECT ?p WHERE { <https://w3id.org/exoowl/id/finding/3> ?p ?o
+                          FILTER(?p IN (exoowl:hasSource, exoowl:reportedIn)) }""")
     assert [r["p"] for r in rows.records()] == ["exoowl:reportedIn"]
 
 

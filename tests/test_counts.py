@@ -15,7 +15,9 @@ CURATED = Path(__file__).resolve().parents[1] / "data" / "curated"
 
 
 def rows(name: str) -> list[dict[str, str]]:
-    lines = [l for l in (CURATED / name).read_text(encoding="utf-8").splitlines() if l and not l.startswith("#")]
+    lines = [
+        line for line in (CURATED / name).read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+    ]
     return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 

@@ -165,7 +165,10 @@ def test_graph_store_bad_requests_are_4xx_problems_and_change_nothing(
 
 
 def test_graph_store_writes_pass_the_shacl_gate_too(client) -> None:
-    body = f"<{EX}line> a <https://w3id.org/exoowl/ontology/CellLine> ; <https://w3id.org/exoowl/ontology/cellosaurusId> 'x' ."
+    body = (
+        f"<{EX}line> a <https://w3id.org/exoowl/ontology/CellLine> ; "
+        "<https://w3id.org/exoowl/ontology/cellosaurusId> 'x' ."
+    )
     response = client.put(f"/store?graph={EX}lab", data=body, headers={**AUTH, **TURTLE})
     assert response.status_code == 422 and response.json["report"]["violations"] >= 1
     assert client.get(f"/store?graph={EX}lab").status_code == 404
@@ -178,7 +181,10 @@ def test_statistics_of_imported_graphs_carry_over_writes_and_follow_imports(buil
     from exoowl.service import GraphStatistics
     from exoowl_server.state import StoreHandle
 
-    rows = "CONTENT ID\tCONTENT TYPE\tENTREZ GENE ID\tGENE SYMBOL\tSPECIES\tEXPERIMENT ID\tMETHODS\n1\tprotein\t967\tCD63\tHuman\t1\tMS\n"
+    rows = (
+        "CONTENT ID\tCONTENT TYPE\tENTREZ GENE ID\tGENE SYMBOL\tSPECIES\tEXPERIMENT ID\tMETHODS\n"
+        "1\tprotein\t967\tCD63\tHuman\t1\tMS\n"
+    )
     source = tmp_path / "cargo.txt"
     source.write_text(rows)
     location = StoreLocation(built_mini.store_path)

@@ -98,7 +98,7 @@ def committed(settings) -> Path:
 @FUZZ
 @given(text=st.one_of(st.text(max_size=200), SPARQLISH))
 def test_any_query_text_gets_an_answer_or_a_4xx(served, text: str) -> None:
-    settings, client = served
+    _, client = served
     for response in (
         client.get("/sparql", query_string={"query": text}),
         client.post(
@@ -194,7 +194,7 @@ def test_any_download_rows_import_or_are_reported(
 
 
 def test_bodies_at_the_limit_are_read_and_one_byte_more_is_413(served) -> None:
-    settings, client = served
+    _, client = served
     query = "ASK { ?s ?p ?o }"
     at_limit = query + " " * (LIMIT - len(query))
     assert (
@@ -207,7 +207,7 @@ def test_bodies_at_the_limit_are_read_and_one_byte_more_is_413(served) -> None:
 
 @pytest.mark.parametrize("opening, closing", [("{", "}"), ("(", ")"), ("[", "]")])
 def test_brackets_nested_past_the_parser_are_refused_before_it(served, opening: str, closing: str) -> None:
-    settings, client = served
+    _, client = served
     depth = 5000  # pyoxigraph's parser overflows its stack (a segfault) somewhere below this
     body = {
         "{": f"SELECT * WHERE {'{' * depth} ?s ?p ?o {'}' * depth}",
@@ -246,7 +246,10 @@ def test_a_huge_literal_is_stored_whole(served) -> None:
         )
     ).test_client()
     literal = "x" * (3 * 1024 * 1024)
-    update = f"INSERT DATA {{ GRAPH <http://example.org/huge> {{ <http://example.org/s> <http://example.org/p> '{literal}' }} }}"
+    update = (
+        "INSERT DATA { GRAPH <http://example.org/huge> "
+        f"{{ <http://example.org/s> <http://example.org/p> '{literal}' }} }}"
+    )
     assert (
         client.post("/sparql", data=update, headers={**AUTH, "Content-Type": "application/sparql-update"}).status_code
         == 200

@@ -131,18 +131,23 @@ def test_cells_satisfy_required_pattern_and_datatype():
     assert len(graph) > 0 and all(n > 0 for n in counts.values())
 
 
+def _subject(template: str, row: dict[str, str]) -> str:
+    """The subject IRI a mapping's template names for one row of its table."""
+    return re.sub(r"{(\w+)}", lambda mm: row[mm.group(1)], template)
+
+
 def _defined_subjects() -> set[str]:
     defined = set()
     for m in load_mappings().values():
         for row in read_table(m["table"]):
-            defined.add(re.sub(r"{(\w+)}", lambda mm: row[mm.group(1)], m["subject"]))
+            defined.add(_subject(m["subject"], row))
     return defined
 
 
 def test_object_links_point_at_defined_individuals():
     defined = _defined_subjects()
     problems = []
-    for name, m in load_mappings().items():
+    for m in load_mappings().values():
         for i, row in enumerate(read_table(m["table"]), start=1):
             for col, spec in m.get("columns", {}).items():
                 tmpl = spec.get("object")
@@ -163,7 +168,7 @@ def test_object_links_point_at_defined_individuals():
 
 def test_subjects_are_unique_per_table():
     for m in load_mappings().values():
-        subs = [re.sub(r"{(\w+)}", lambda mm: row[mm.group(1)], m["subject"]) for row in read_table(m["table"])]
+        subs = [_subject(m["subject"], row) for row in read_table(m["table"])]
         dup = {s for s in subs if subs.count(s) > 1}
         assert not dup, f"{m['table']}: duplicate subjects {dup}"
 
@@ -265,7 +270,7 @@ def test_cell_lines_against_cellosaurus():
         assert c["cell_line_id"] == acc == c["cellosaurus_link"]
         rows = cel.get(acc)
         assert rows, f"{acc} not in Cellosaurus human file"
-        rec = [r for r in rows if r["name_position"] == "1"][0]
+        rec = next(r for r in rows if r["name_position"] == "1")
         assert rec["name"] == c["label"], f"{acc}: label {c['label']} != recommended {rec['name']}"
         assert c["is_problematic"] == ("true" if rec["problematic_cell_line"] == "yes" else "false"), acc
         assert c["problem_note"] == rec["problematic_comment"], acc

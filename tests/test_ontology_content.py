@@ -153,7 +153,7 @@ def _named(graph, rdf_type):
 
 def _model_section(title: str) -> str:
     text = MODEL.read_text(encoding="utf-8")
-    m = re.search(r"^## %s\n(.*?)(?=^## |\Z)" % re.escape(title), text, re.S | re.M)
+    m = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
     assert m, f"section {title!r} not found in docs/model.md"
     return m.group(1)
 

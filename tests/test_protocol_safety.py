@@ -121,7 +121,7 @@ def test_a_keyword_the_tokenizer_misses_is_caught_by_the_parser() -> None:
     renamed: a real SERVICE keyword among them no longer parses, so the request is refused."""
     copy, _ = confirmation_copy("SELECT * { SERVICE <http://a/> {} ?s <http://x/service> 'Service' }", update=False)
     assert copy == "SELECT * { GRAPH   <http://a/> {} ?s <http://x/servic\u00b7> 'Servic\u00b7' }"
-    copy, at = confirmation_copy("PREFIX x: <http://x/> LOAD <http://a/> ; INSERT DATA { x:load x:p 1 }", update=True)
+    copy, _ = confirmation_copy("PREFIX x: <http://x/> LOAD <http://a/> ; INSERT DATA { x:load x:p 1 }", update=True)
     assert (
         copy.startswith("PREFIX x: <http://x/> CREATE GRAPH") and "LOAD <http://a/>" in copy and "x:loa\u00b7" in copy
     )

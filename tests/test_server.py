@@ -100,9 +100,11 @@ def start_server(
         try:
             requests.get(url, params={"query": "ASK {}"}, timeout=5)
             return server, url
-        except requests.ConnectionError:
+        except requests.ConnectionError as error:
             if server.poll() is not None:
-                raise AssertionError(logs.read_text() if isinstance(logs, Path) else server.stderr.read().decode())
+                raise AssertionError(
+                    logs.read_text() if isinstance(logs, Path) else server.stderr.read().decode()
+                ) from error
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.3)
 
@@ -155,7 +157,10 @@ def test_writes_from_concurrent_clients_are_all_kept_and_every_worker_reads_them
     headers = {"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "application/sparql-update"}
 
     def insert(i: int) -> int:
-        update = f"INSERT DATA {{ GRAPH <http://example.org/lab> {{ <http://example.org/s{i}> <http://example.org/p> {i} }} }}"
+        update = (
+            "INSERT DATA { GRAPH <http://example.org/lab> "
+            f"{{ <http://example.org/s{i}> <http://example.org/p> {i} }} }}"
+        )
         return requests.post(url, data=update, headers=headers, timeout=60).status_code
 
     try:

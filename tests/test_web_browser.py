@@ -115,7 +115,8 @@ RUN_ACTIVE = """(() => { const button = document.querySelector('.tabPanel.active
   if (!button) return false; button.click(); return true; })()"""
 RESULT_ROWS = """(() => { const table = document.querySelector('.tabPanel.active .yasr table.dataTable');
   if (!table) return null; const head = [...table.querySelectorAll('thead th')].map(th => th.textContent.trim());
-  const rows = [...table.querySelectorAll('tbody tr')].map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim()));
+  const rows = [...table.querySelectorAll('tbody tr')]
+    .map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim()));
   return rows.length ? {head, rows} : null; })()"""
 
 
@@ -139,7 +140,8 @@ def _named_queries_json(base: str) -> str:
 
 # Collects the page's content-security-policy violations (registered before any page script runs).
 CSP_WATCH = """window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"""
+document.addEventListener('securitypolicyviolation',
+  e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"""
 
 
 def test_a_named_query_tab_runs_in_chromium_and_shows_its_result_table(project: Settings, browser: DevTools) -> None:

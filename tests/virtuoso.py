@@ -87,7 +87,7 @@ def start_virtuoso(directory: Path) -> Virtuoso:
         try:
             requests.get(f"http://127.0.0.1:{http_port}/sparql", params={"query": "ASK {}"}, timeout=5)
             break
-        except requests.ConnectionError:
+        except requests.ConnectionError as error:
             if process.poll() is not None or time.monotonic() > deadline:
                 log = (
                     (directory / "virtuoso.log").read_text(errors="replace")[-2000:]
@@ -95,7 +95,7 @@ def start_virtuoso(directory: Path) -> Virtuoso:
                     else ""
                 )
                 server.stop()
-                raise AssertionError(f"Virtuoso did not start: {log}")
+                raise AssertionError(f"Virtuoso did not start: {log}") from error
             time.sleep(0.5)
     subprocess.run(
         ["isql-vt", str(sql_port), "dba", "dba", f"exec={GRANTS}"], check=True, capture_output=True, timeout=60

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -31,6 +31,7 @@ from .write import graph_sizes, staged
 Progress = Callable[[str], None]
 BUILT_GRAPHS = (str(GRAPH_ONTOLOGY), str(GRAPH_REVIEW), str(GRAPH_INFERRED))
 BUILD_LOCK_WAIT = 300.0  # seconds a build waits for a running write or build to finish
+T = TypeVar("T")
 
 
 @dataclass
@@ -83,7 +84,7 @@ class _Timer:
     def __init__(self, report: BuildReport, progress: Progress) -> None:
         self.report, self.progress = report, progress
 
-    def step(self, name: str, action: Callable[[], Any]) -> Any:
+    def step(self, name: str, action: Callable[[], T]) -> T:
         self.progress(f"{name} …")
         started = time.perf_counter()
         result = action()
@@ -134,7 +135,8 @@ def carried_graph(location: StoreLocation, progress: Progress) -> Graph:
         return Graph()
     store = Store.open_directory(current / DATABASE, read_only=True)
     keep = [ox.NamedNode(g) for g in store.graphs() if g not in BUILT_GRAPHS and not is_import_graph(g)]
-    quads = [q for name in [*keep, ox.DefaultGraph()] for q in store.db.quads_for_pattern(None, None, None, name)]
+    names: list[ox.NamedNode | ox.DefaultGraph] = [*keep, ox.DefaultGraph()]
+    quads = [q for name in names for q in store.db.quads_for_pattern(None, None, None, name)]
     writes = (location.manifest() or {}).get("writes", 0)
     if writes:
         progress(
@@ -159,7 +161,7 @@ def write_store(
         report.graphs.update({iri: sizes[iri] for iri in graphs})  # the built graphs first, then the kept
         report.graphs.update(sizes)
 
-    def manifest(previous: dict, _result: None) -> dict:
+    def manifest(previous: dict[str, Any], _result: None) -> dict[str, Any]:
         return {
             "inputs": digest,
             "exoowl": __version__,
@@ -207,7 +209,7 @@ def build_remote(settings: Settings, progress: Progress, only_if_stale: bool) ->
     store = RemoteStore.open(settings.remote_store or "", timeout=settings.query_timeout)
     report = BuildReport(store=str(store.endpoints))
     digest = input_digest(settings)
-    if only_if_stale and (record := remote_record(store)) is not None and record[0] == digest:
+    if only_if_stale and (recorded := remote_record(store)) is not None and recorded[0] == digest:
         report.skipped = True
         progress(f"the build on {store.endpoints} is up to date")
         return report

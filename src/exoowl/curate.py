@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from rdflib import Graph, Literal, URIRef
@@ -22,6 +23,7 @@ SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9._~:-]+$")
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]*)\}")
 BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 DATATYPES = {"xsd:string", "xsd:integer", "xsd:decimal", "xsd:boolean", "xsd:date", "xsd:anyURI"}
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def expand_curie(curie: str, where: str = "") -> URIRef:
     return URIRef(PREFIXES[prefix] + local)
 
 
-def _column(path: Path, name: str, spec: dict) -> ColumnMapping:
+def _column(path: Path, name: str, spec: dict[str, Any]) -> ColumnMapping:
     unknown = set(spec) - {
         "predicate",
         "object",
@@ -154,7 +156,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 f"{len(cells)} cells but the header has {len(header)} columns", path, number, len(header) + 1
             )
         cells += [""] * (len(header) - len(cells))
-        yield number, {h: c.strip() for h, c in zip(header, cells)}
+        yield number, {h: c.strip() for h, c in zip(header, cells, strict=True)}
 
 
 def _segment(value: str, path: Path, line: int, column: str) -> str:
@@ -209,7 +211,7 @@ def _object(col: ColumnMapping, value: str, path: Path, line: int) -> URIRef | L
     return _literal(col, value, path, line)
 
 
-def _row_triples(m: TableMapping, data_path: Path, line: int, row: dict[str, str]) -> Iterator[tuple]:
+def _row_triples(m: TableMapping, data_path: Path, line: int, row: dict[str, str]) -> Iterator[Triple]:
     for col in m.columns:
         value = row[col.name]
         if not value:

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -122,7 +122,7 @@ class ImportReport:
     triples: int = 0
     bad_rows: int = 0
     bad_examples: list[tuple[int, str]] = field(default_factory=list)
-    normalised: Counter = field(default_factory=Counter)
+    normalised: Counter[str] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)
     build: Path | None = None
 
@@ -487,7 +487,7 @@ def write_nquads(
         if len(fields) != len(columns):
             report.bad(line, f"{len(fields)} fields where the header has {len(columns)}")
             continue
-        row = Row(line, dict(zip(columns, fields)))
+        row = Row(line, dict(zip(columns, fields, strict=True)))
         key = row.get("CONTENT ID") if report.kind != "experiments" else row.get("EXPERIMENT ID")
         if key and key in seen and report.kind != "mirna":
             report.bad(line, f"record {key} appears again (the first is kept)")
@@ -523,16 +523,15 @@ def import_file(
         raise UsageError(f"unknown source {source_name!r}: choose {' or '.join(SOURCES)}")
     if not path.is_file():
         raise UsageError(f"no file {path}")
-    remote = isinstance(target, RemoteStore)
-    if not remote and target.current() is None:
+    if not isinstance(target, RemoteStore) and target.current() is None:
         raise StoreError(f"no store at {target.path}: run `exoowl build` first")
     source = SOURCES[source_name]
     report = ImportReport(source_name, "", path, "")
     released = released or date.fromtimestamp(path.stat().st_mtime)
-    scratch = _scratch_file(None if remote else target)
+    scratch = _scratch_file(None if isinstance(target, RemoteStore) else target)
     try:
         started = time.perf_counter()
-        lookups = curated_lookups(target if remote else Store.open(target.path))
+        lookups = curated_lookups(target if isinstance(target, RemoteStore) else Store.open(target.path))
         try:
             with scratch.open("w", encoding="utf-8") as out:
                 write_nquads(path, out, source, report, released, version or _release_version(path), lookups, progress)
@@ -545,7 +544,7 @@ def import_file(
             )
         message(f"loading {report.triples} triples into {report.graph} …")
         started = time.perf_counter()
-        if remote:
+        if isinstance(target, RemoteStore):
             _load_remote(target, report, scratch)
         else:
             _load(target, report, scratch, lock_timeout)
@@ -591,7 +590,7 @@ def _load(location: StoreLocation, report: ImportReport, scratch: Path, lock_tim
         store.db.bulk_load(path=str(scratch), format=ox.RdfFormat.N_QUADS, lenient=True)
         store.db.add_graph(name)
 
-    def manifest(previous: dict, _result: None) -> dict:
+    def manifest(previous: dict[str, Any], _result: None) -> dict[str, Any]:
         imports = {
             **previous.get("imports", {}),
             report.graph: {

@@ -49,7 +49,8 @@ def release_is_current(edit_file: Path, release_file: Path) -> bool:
     if not release_file.exists():
         return False
     committed = parse_file(release_file, "xml")
-    return to_isomorphic(committed) == to_isomorphic(release_graph(edit_file))
+    same: bool = to_isomorphic(committed) == to_isomorphic(release_graph(edit_file))
+    return same
 
 
 if __name__ == "__main__":

@@ -33,3 +33,10 @@ def to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
     """pyoxigraph triples (or quads, graph names dropped) as one rdflib graph, for pyshacl and HermiT."""
     data = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
     return Graph().parse(data=data, format="nt") if data else Graph()
+
+
+def serialized(data: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:
+    """pyoxigraph triples or quads in ``fmt``, in memory."""
+    body = ox.serialize(data, format=fmt)
+    assert body is not None  # pyoxigraph returns None only when it is given an output to write to
+    return body

@@ -38,11 +38,11 @@ def mermaid(graph: Graph) -> str:
             continue
         domain, range_ = graph.value(prop, RDFS.domain), graph.value(prop, RDFS.range)
         if isinstance(domain, URIRef) and isinstance(range_, URIRef):
-            edges.add(f"  {_name(graph, domain)} --> {_name(graph, range_)} : {prop.rsplit('/', 1)[-1]}")
+            edges.add(f"  {_name(graph, domain)} --> {_name(graph, range_)} : {str(prop).rsplit('/', 1)[-1]}")
             classes |= {domain, range_}
     for cls in classes:
         for parent in graph.objects(cls, RDFS.subClassOf):
-            if parent in classes:
+            if isinstance(parent, URIRef) and parent in classes:
                 edges.add(f"  {_name(graph, parent)} <|-- {_name(graph, cls)}")
     return "```mermaid\nclassDiagram\n" + "\n".join(sorted(edges)) + "\n```"
 

@@ -7,12 +7,17 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.term import Node
 
 from .errors import ReasoningFailed
 from .namespaces import EXOID
+
+if TYPE_CHECKING:  # for the annotations; at run time the functions import owlready2 where they use it
+    import owlready2
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,7 @@ class Classification:
     seconds: float
 
 
-def _load_world(files: list[Path]):
+def _load_world(files: list[Path]) -> tuple[owlready2.World, list[owlready2.Ontology]]:
     import owlready2
 
     world = owlready2.World()
@@ -32,7 +37,7 @@ def _load_world(files: list[Path]):
     return world, ontologies
 
 
-def _individual_types(world) -> set[tuple[str, str]]:
+def _individual_types(world: owlready2.World) -> set[tuple[str, str]]:
     """(individual, class) pairs of our individuals (owlready2's ``individuals()`` misses undeclared ones)."""
     import owlready2
 
@@ -95,14 +100,14 @@ def subclass_graph(classification: Classification) -> Graph:
     return graph
 
 
-def canonical_term(term):
+def canonical_term(term: Node) -> Node:
     """``reasonable`` types plain literals as xsd:string; RDF 1.1 says they are the same term."""
     if isinstance(term, Literal) and term.datatype == XSD.string and term.language is None:
         return Literal(str(term))
     return term
 
 
-def is_useful_entailment(s, p, o) -> bool:
+def is_useful_entailment(s: Node, p: Node, o: Node) -> bool:
     """Drop entailments that only restate OWL's vocabulary or involve anonymous class expressions."""
     if isinstance(s, BNode) or isinstance(o, BNode):
         return False
@@ -110,9 +115,7 @@ def is_useful_entailment(s, p, o) -> bool:
         return False
     if p in (RDFS.subClassOf, OWL.equivalentClass, RDFS.subPropertyOf, OWL.equivalentProperty, OWL.sameAs) and s == o:
         return False
-    if (p == RDFS.subClassOf and o == OWL.Thing) or s == OWL.Nothing:
-        return False
-    return True
+    return not ((p == RDFS.subClassOf and o == OWL.Thing) or s == OWL.Nothing)
 
 
 def materialise_rl(graph: Graph) -> Graph:

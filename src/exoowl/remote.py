@@ -14,6 +14,7 @@ sent with HTTP Basic or, when the server asks for it, Digest authentication (Vir
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import uuid
@@ -28,6 +29,7 @@ import requests
 
 from .errors import ExoowlError, QuerySyntaxError, StoreError, UsageError
 from .query import bind_values
+from .rdfio import serialized
 from .service import internal_query
 from .sparql_safety import analyse
 from .store import DATASET_FORMATS, EXPORT_FORMATS
@@ -162,7 +164,10 @@ class RemoteStore:
         graphs, so it is not read whole (UsageError)."""
         if graph_iri is None:
             raise UsageError("the default graph of a SPARQL server is not read whole here: name a graph")
-        return self.query(bind_values(internal_query("graph-triples"), {"graph": ox.NamedNode(graph_iri)}))
+        triples: list[ox.Triple] = self.query(
+            bind_values(internal_query("graph-triples"), {"graph": ox.NamedNode(graph_iri)})
+        )
+        return triples
 
     def export(self, output: IO[bytes] | Path, fmt: str, graph_iri: str | None = None) -> None:
         """The store (N-Quads, TriG: every named graph) or one graph, as a local store exports it."""
@@ -171,14 +176,14 @@ class RemoteStore:
         if fmt not in DATASET_FORMATS and graph_iri is None:
             raise UsageError(f"{fmt} holds one graph: name it with --graph (or export nquads/trig)")
         if graph_iri is not None:
-            data: list = self.triples(graph_iri)
+            data: list[ox.Triple] | list[ox.Quad] = self.triples(graph_iri)
         else:
             data = [
                 ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g))
                 for g in self.graphs()
                 for t in self.triples(g)
             ]
-        body = ox.serialize(data, format=EXPORT_FORMATS[fmt])
+        body = serialized(data, EXPORT_FORMATS[fmt])
         if isinstance(output, Path):
             output.write_bytes(body)
         else:
@@ -242,10 +247,8 @@ class RemoteStore:
             self.update(moves + (f" ;\n{record}" if record else ""))
         except BaseException:
             for name in staging.values():
-                try:
+                with contextlib.suppress(ExoowlError):
                     self.update(f"DROP SILENT GRAPH <{name}>")
-                except ExoowlError:
-                    pass
             raise
 
 

@@ -27,7 +27,10 @@ import pyoxigraph as ox
 
 from .errors import QuerySyntaxError, RefusedQuery, UsageError
 
-_PN = r"A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF"
+_PN = (
+    r"A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F"
+    r"\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF"
+)
 _NAME = rf"[{_PN}0-9_\-\u00B7\u0300-\u036F\u203F-\u2040]"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _ECHAR = r"""\\[tbnrf\\"']"""
@@ -428,8 +431,9 @@ class Policy:
         self._refuse_services(features)
         denied = [source for source in features.loads if not self.remote.allows(source)]
         if denied:
+            named = ", ".join(d or "(an IRI that does not resolve)" for d in denied)
             raise RefusedQuery(
-                f"LOAD is not allowed on this endpoint ({', '.join(d or '(an IRI that does not resolve)' for d in denied)}): "
+                f"LOAD is not allowed on this endpoint ({named}): "
                 "it fetches no documents but from the IRIs that EXOOWL_ALLOW_REMOTE names"
             )
         confirm(text, base_iri, update=True)
