@@ -83,6 +83,9 @@ def test_the_filter_decides_triple_by_triple() -> None:
     assert not is_useful_entailment(a, RDFS.subClassOf, OWL.Thing)
     assert is_useful_entailment(a, OWL.equivalentClass, OWL.Thing)
     assert is_useful_entailment(ID.x, EX.p, OWL.Thing)
+    obo = URIRef("http://purl.obolibrary.org/obo/GO_1903561")  # IRIs that sort before OWL's and RDF's
+    assert is_useful_entailment(ID.x, URIRef("http://purl.obolibrary.org/obo/RO_0002162"), OWL.Thing)
+    assert is_useful_entailment(obo, RDFS.subClassOf, a)
     assert not is_useful_entailment(OWL.Nothing, RDFS.subClassOf, a)
     assert not is_useful_entailment(BNode(), RDF.type, a) and not is_useful_entailment(a, RDFS.subClassOf, BNode())
 
