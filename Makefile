@@ -11,7 +11,7 @@ VENDOR := server/static/vendor
 VENDOR_FILES := node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css \
                 node_modules/cytoscape/dist/cytoscape.min.js
 
-.PHONY: install install-test browser virtuoso serve test build release clean
+.PHONY: install install-test browser virtuoso serve test mutation build release clean
 
 install: $(VENV)/.installed  ## set-up alone: front-end packages, venv, Python packages
 # the front-end files first: the Python package ships them as package data
@@ -59,6 +59,12 @@ test: install-test                     ## set-up, then lint, type check and the 
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# mutation testing (cosmic-ray) of sparql_safety, write, importers, reason and the protocol reader:
+# slow (each mutant runs its module's tests), so not part of `make test`; docs/mutation.md has the figures
+MUTATION_SAMPLE ?= 0
+mutation: install-test                 ## mutation testing, one module after another (MUTATION_SAMPLE=N: N mutants per module)
+	nice -n 15 $(BIN)/python bench/run_mutation.py --sample $(MUTATION_SAMPLE) $(MUTATION_MODULES)
 
 release: build                         ## regenerate ontology/exoowl.owl (a build does it too) and the README's generated blocks
 	$(BIN)/python -m exoowl.ontology

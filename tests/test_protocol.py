@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from store_builder import commit_store
+from werkzeug.datastructures import MultiDict
 
 from exoowl.config import load_settings
 from exoowl.namespaces import GRAPH_INFERRED
@@ -101,6 +102,21 @@ def test_unreadable_bodies_are_415(client, content_type) -> None:
     response = client.post("/sparql", data="ASK {}", headers=headers)
     assert response.status_code == 415 and response.mimetype == "application/problem+json"
     assert "application/sparql-query" in response.json["detail"] or "UTF-8" in response.json["detail"]
+
+
+@pytest.mark.parametrize("where", ["url", "body"])
+def test_a_form_post_keeps_every_repeated_dataset_parameter(client, where: str) -> None:
+    graphs = [("default-graph-uri", G1), ("default-graph-uri", G2)]
+    url = "/sparql?" + "&".join(f"{k}={v}" for k, v in graphs) if where == "url" else "/sparql"
+    body = MultiDict([("query", SUBJECTS), *(graphs if where == "body" else [])])
+    response = client.post(url, data=body)
+    assert subjects(response) == ["http://example.org/a", "http://example.org/b", "http://example.org/b"]
+
+
+@pytest.mark.parametrize("content_type, named", [("text/plain", "got text/plain"), (None, "got no Content-Type")])
+def test_a_415_names_the_content_type_it_got(client, content_type, named: str) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    assert client.post("/sparql", data="ASK {}", headers=headers).json["detail"].endswith(named)
 
 
 def test_a_body_that_is_not_utf8_is_a_400(client) -> None:

@@ -276,7 +276,7 @@ class Emitter:
         self.out, self.graph, self.source, self.file_node = out, _iri(graph), source, file_node
         self.curated_genes, self.known_mirnas = curated_genes, known_mirnas
         self.genes: set[str] = set()
-        self.mirnas: set[str] = set()
+        self.mirnas: dict[str, str] = {}  # lower-case name → node
         self.experiments: set[str] = set()
         self.triples = 0
 
@@ -310,9 +310,9 @@ class Emitter:
         known = self.known_mirnas.get(name.lower())
         if known:
             return _iri(known)
-        node = _id(f"{self.source.name}/mirna/{_slug(name)}")
-        if name.lower() not in self.mirnas:
-            self.mirnas.add(name.lower())
+        node = self.mirnas.get(name.lower())
+        if node is None:  # the first spelling names the node: miR-21 and MIR-21 are one miRNA
+            node = self.mirnas[name.lower()] = _id(f"{self.source.name}/mirna/{_slug(name)}")
             self.quad(node, RDF_TYPE, _o("MicroRNA"))
             self.quad(node, RDFS_LABEL, _lit(name))
             self.species(node, species, taxon)
