@@ -31,7 +31,8 @@ def still_connected(request: Request) -> Callable[[], bool]:
         if client is None:
             return True
         try:
-            return client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+            peeked: bytes = client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            return peeked != b""
         except BlockingIOError:
             return True  # nothing to read, still open
         except OSError:

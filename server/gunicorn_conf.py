@@ -55,6 +55,6 @@ def child_exit(server: Any, worker: Any) -> None:
 
 def post_worker_init(worker: Any) -> None:
     """In each worker, once its app is loaded: start its query processes before the first query."""
-    from exoowl_server.state import warm
+    from .state import warm
 
     warm(worker.wsgi)

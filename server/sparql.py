@@ -113,7 +113,8 @@ def run_update(operation: Operation) -> WriteReport:
 
 
 def writer() -> Writer:
-    return current_app.extensions["exoowl_writer"]
+    found: Writer = current_app.extensions["exoowl_writer"]
+    return found
 
 
 def written(report: WriteReport, status: int = 200) -> Response:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -35,7 +36,7 @@ class StoreHandle:
         self._store: Store | RemoteStore | None = None
         self._statistics: list[GraphStatistics] | None = None
         self._computed = 0.0
-        self._imports: dict = {}  # the import records of the build the statistics were counted on
+        self._imports: dict[str, Any] = {}  # the import records of the build the statistics were counted on
         self._known: dict[str, GraphStatistics] = {}  # statistics carried over to the next build
         self.lanes = settings.lanes
         self._pool: QueryPool | None = None
@@ -98,11 +99,13 @@ def warm(app: Flask) -> None:
 
 
 def settings() -> Settings:
-    return current_app.config["EXOOWL_SETTINGS"]
+    found: Settings = current_app.config["EXOOWL_SETTINGS"]
+    return found
 
 
 def store_handle() -> StoreHandle:
-    return current_app.extensions["exoowl_store"]
+    found: StoreHandle = current_app.extensions["exoowl_store"]
+    return found
 
 
 def current_store() -> Store | RemoteStore:

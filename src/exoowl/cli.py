@@ -35,7 +35,7 @@ def _progress(message: str) -> None:
     click.echo(f"exoowl: {message}", err=True)
 
 
-def store_option(func: Callable) -> Callable:
+def store_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--store",
         default=None,
@@ -174,7 +174,7 @@ def query(
     else:
         if params:
             raise click.UsageError("--param only applies to --name")
-        text = query_file.read_text(encoding="utf-8") if query_file else sparql
+        text = query_file.read_text(encoding="utf-8") if query_file else sparql or ""
     kg = open_kg(store)
     raw = kg.execute(text, asserted=asserted, bindings=bindings)
     if fmt == "table" and isinstance(raw, (ox.QueryTriples, list)):  # a graph: Turtle is its table
@@ -427,7 +427,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except ExoowlError as exc:
         if isinstance(exc, ValidationFailed) and exc.report is not None and not exc.printed:
-            for r in exc.report.results:
+            for r in getattr(exc.report, "results", []):
                 if r.severity == "Violation":
                     click.echo(result_line(r), err=True)
         click.echo(f"exoowl: error: {exc.one_line()}", err=True)

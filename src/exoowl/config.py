@@ -33,7 +33,8 @@ class Settings:
         default=Path("var/store"),
         metadata={
             "env": "EXOOWL_STORE",
-            "help": "store location (relative paths are under the project directory), or a SPARQL server as `sparql+http://HOST/PATH` (docs/remote-store.md)",
+            "help": "store location (relative paths are under the project directory), "
+            "or a SPARQL server as `sparql+http://HOST/PATH` (docs/remote-store.md)",
         },
     )
     host: str = field(default="127.0.0.1", metadata={"env": "EXOOWL_HOST", "help": "address the server listens on"})

@@ -36,7 +36,7 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.context import BaseContext
+from multiprocessing.context import ForkServerContext
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +154,7 @@ class _Expired(Exception):
 class QueryProcess:
     """One query process and the worker's end of its pipe."""
 
-    def __init__(self, context: BaseContext, store_path: str, niceness: int) -> None:
+    def __init__(self, context: ForkServerContext, store_path: str, niceness: int) -> None:
         self._conn, child = context.Pipe()
         self.process = context.Process(
             target=_serve, args=(child, store_path, niceness), daemon=True, name="exoowl-query"
@@ -179,7 +179,7 @@ class QueryProcess:
         return value
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return bool(self.process.is_alive())
 
     def stop(self) -> None:
         self.process.kill()
@@ -286,11 +286,12 @@ class _Lane:
 class QueryPool:
     """The fast and the slow lane of one worker process (see the module's text)."""
 
-    def __init__(self, store_path: Path, lanes: Lanes, timeout: float, context: str = "forkserver") -> None:
+    def __init__(self, store_path: Path, lanes: Lanes, timeout: float) -> None:
         self.lanes, self.timeout = lanes, timeout
-        ctx = multiprocessing.get_context(context)
-        if context == "forkserver":
-            ctx.set_forkserver_preload(["exoowl.store", "exoowl.query", "pyoxigraph"])
+        # a forkserver, not fork: the worker has threads (and the store open); the forkserver has
+        # only pyoxigraph and the store code loaded, so a query process starts in ~50 ms
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["exoowl.store", "exoowl.query", "pyoxigraph"])
         path = str(store_path)
         self._fast = _Lane(lambda: QueryProcess(ctx, path, 0), lanes.fast_processes)
         self._slow = _Lane(lambda: QueryProcess(ctx, path, SLOW_NICENESS), max(lanes.slow_processes, 1))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -93,7 +93,7 @@ class NamedQuery:
         return {name: known[name].bind(raw) for name, raw in values.items()}
 
 
-def bind_values(sparql: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str:
+def bind_values(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
     """The query with ``VALUES (?a ?b) { (x y) }`` opening its WHERE group."""
     if not bindings:
         return sparql
@@ -214,8 +214,8 @@ def shorten(term: Any) -> str:
         for prefix, iri in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
             if term.value.startswith(iri) and prefix not in ("rdf", "xsd"):
                 return f"{prefix}:{term.value[len(iri) :]}"
-        return term.value
-    return term.value
+        return str(term.value)
+    return str(term.value)
 
 
 @dataclass
@@ -239,9 +239,9 @@ class QueryResult:
 
     def records(self) -> list[dict[str, str]]:
         """Rows as dictionaries of readable strings."""
-        return [{v: shorten(t) for v, t in zip(self.variables, row)} for row in self.rows]
+        return [{v: shorten(t) for v, t in zip(self.variables, row, strict=True)} for row in self.rows]
 
-    def to_dataframe(self):  # -> pandas.DataFrame
+    def to_dataframe(self) -> Any:  # a pandas.DataFrame (pandas has no types here)
         import pandas as pd
 
         return pd.DataFrame(self.records(), columns=self.variables)
