@@ -532,7 +532,11 @@ def import_file(
     scratch = _scratch_file(None if remote else target)
     try:
         started = time.perf_counter()
-        lookups = curated_lookups(target if remote else Store.open(target.path))
+        if remote:
+            lookups = curated_lookups(target)
+        else:
+            with Store.open(target.path) as store:
+                lookups = curated_lookups(store)
         try:
             with scratch.open("w", encoding="utf-8") as out:
                 write_nquads(path, out, source, report, released, version or _release_version(path), lookups, progress)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -157,7 +157,20 @@ class StoreLocation:
         return doomed
 
 
-class Store:
+class Closing:
+    """``with`` closes it: for the handles of a store (``close()`` must be safe to call twice)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class Store(Closing):
     """A pyoxigraph store; the default graph of every query is the union of the named graphs."""
 
     def __init__(self, db: ox.Store, directory: Path | None = None) -> None:
@@ -256,8 +269,8 @@ class Store:
 
     def close(self) -> None:
         """Release the database now (RocksDB closes when the last reference goes), even while a
-        traceback still holds this object; it cannot be used afterwards."""
-        del self.db
+        traceback still holds this object; it cannot be used afterwards. Closing twice is harmless."""
+        self.__dict__.pop("db", None)
 
 
 def _alive(pid: str) -> bool:

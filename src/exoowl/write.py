@@ -266,12 +266,9 @@ def staged(
             _checkpoint(current, build, fallback_shapes)
         elif fallback_shapes is not None and fallback_shapes.is_dir():
             load_shapes(fallback_shapes).serialize(build / SHAPES, format="turtle")
-        store = Store.open_directory(build / DATABASE)
-        try:
+        with Store.open_directory(build / DATABASE) as store:
             result = apply(store, build)
             store.flush()
-        finally:
-            store.close()
     except OSError as exc:  # RocksDB's and the file system's: a full disk, a lost mount
         shutil.rmtree(build, ignore_errors=True)
         raise StoreError(f"{disk_problem(exc)}; nothing was changed, the store is as it was") from None
@@ -296,7 +293,8 @@ def disk_problem(exc: OSError) -> str:
 
 def _checkpoint(current: Path, build: Path, fallback_shapes: Path | None) -> None:
     """The committed build's database (RocksDB checkpoint: hard links) and shapes, in ``build``."""
-    Store.open_directory(current / DATABASE, read_only=True).db.backup(str(build / DATABASE))
+    with Store.open_directory(current / DATABASE, read_only=True) as committed:
+        committed.db.backup(str(build / DATABASE))
     if (current / SHAPES).exists():
         shutil.copyfile(current / SHAPES, build / SHAPES)
     elif fallback_shapes is not None and fallback_shapes.is_dir():
