@@ -187,7 +187,9 @@ def build(settings: Settings, progress: Progress = lambda _: None, only_if_stale
         report.skipped = True
         progress(f"store at {settings.store_path} is up to date")
         return report
-    with location.lock(BUILD_LOCK_WAIT):
+    with location.lock(BUILD_LOCK_WAIT, operation="build") as unfinished:
+        if unfinished:
+            progress(f"the last {unfinished.get('operation')} (started {unfinished.get('started')}) did not finish")
         for stale in location.interrupted():
             progress(f"removing {stale.name}, left by an interrupted build or write")
         location.prune(grace=settings.query_timeout * 2)

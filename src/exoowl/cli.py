@@ -318,7 +318,12 @@ def status(store: str | None) -> None:
         )
     for name in state["orphaned_scratch"]:
         click.echo(f"interrupted: import scratch file {name} (the next write or import removes it)")
-    if not state["interrupted"] and not state["orphaned_scratch"]:
+    if unfinished := state["unfinished"]:
+        click.echo(
+            f"interrupted: {unfinished.get('operation', 'write')} of process {unfinished.get('pid')} started "
+            f"{unfinished.get('started')} ended without finishing (killed); the store is its last committed build"
+        )
+    if not state["interrupted"] and not state["orphaned_scratch"] and not unfinished:
         click.echo("interrupted: nothing")
 
 

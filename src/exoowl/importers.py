@@ -608,4 +608,4 @@ def _load(location: StoreLocation, report: ImportReport, scratch: Path, lock_tim
         }
         return {**previous, "graphs": {**previous.get("graphs", {}), report.graph: report.triples}, "imports": imports}
 
-    report.build, _ = transaction(location, load, manifest, lock_timeout=lock_timeout, grace=120.0)
+    report.build, _ = transaction(location, load, manifest, lock_timeout=lock_timeout, grace=120.0, operation="import")

@@ -92,6 +92,7 @@ class StoreLocation:
             "manifest": self.manifest(),
             "interrupted": [p.name for p in self.interrupted()],
             "orphaned_scratch": [p.name for p in self.orphaned_scratch()],
+            "unfinished": self.unfinished(),
         }
 
     def commit(self, build: Path, manifest: dict[str, Any]) -> None:
@@ -105,15 +106,21 @@ class StoreLocation:
         link.symlink_to(os.path.relpath(build, self.path.parent))
         link.replace(self.path)
 
+    @property
+    def lock_file(self) -> Path:
+        return self.path.with_name(f".{self.path.name}.lock")
+
     @contextmanager
-    def lock(self, timeout: float) -> Iterator[None]:
+    def lock(self, timeout: float, operation: str = "write") -> Iterator[dict[str, Any] | None]:
         """One writer at a time, across processes: builds and endpoint writes hold this lock.
 
         Waits up to ``timeout`` seconds, then raises StoreBusy. The lock is an ``flock`` on a file
-        beside the store, released by the kernel if the holder dies."""
+        beside the store, released by the kernel if the holder dies. The holder writes what it is
+        (``operation``, pid, start) into the file and empties it when done, so a holder killed
+        mid-way leaves its record (:meth:`unfinished`); the context gives that record, or None."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + timeout
-        with open(self.path.with_name(f".{self.path.name}.lock"), "a") as handle:
+        with open(self.lock_file, "a+") as handle:
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -124,8 +131,26 @@ class StoreLocation:
                             f"another build or write holds {self.path} for more than {timeout:g} s; try again later"
                         ) from None
                     time.sleep(0.02)
+            previous = _holder(handle)
+            _record_holder(handle, {"operation": operation, "pid": os.getpid(), "started": _now()})
             try:
-                yield
+                yield previous
+            finally:
+                _record_holder(handle, None)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def unfinished(self) -> dict[str, Any] | None:
+        """The record of a build, write, import or restore that held the write lock and died
+        without finishing (killed), or None; a holder still running is not reported."""
+        if not self.lock_file.exists():
+            return None
+        with open(self.lock_file) as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return None  # held: the writer is running
+            try:
+                return _holder(handle)
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -271,6 +296,30 @@ class Store(Closing):
         """Release the database now (RocksDB closes when the last reference goes), even while a
         traceback still holds this object; it cannot be used afterwards. Closing twice is harmless."""
         self.__dict__.pop("db", None)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def _holder(handle: IO[str]) -> dict[str, Any] | None:
+    """The holder record in a lock file (None when empty or unreadable)."""
+    handle.seek(0)
+    try:
+        record = json.loads(handle.read() or "null")
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _record_holder(handle: IO[str], record: dict[str, Any] | None) -> None:
+    """Write (or, for None, clear) the holder record; best effort: a full disk must not stop a write."""
+    try:  # unbuffered: nothing is left to fail when the file is closed
+        os.ftruncate(handle.fileno(), 0)
+        if record is not None:
+            os.write(handle.fileno(), json.dumps(record).encode())
+    except OSError:
+        pass
 
 
 def _alive(pid: str) -> bool:

@@ -237,9 +237,10 @@ def transaction(
     grace: float,
     start: Start = "committed",
     fallback_shapes: Path | None = None,
+    operation: str = "write",
 ) -> tuple[Path, T]:
     """Holding the write lock: :func:`staged`. Used by every write, import and restore."""
-    with location.lock(lock_timeout):
+    with location.lock(lock_timeout, operation):
         return staged(location, apply, manifest, grace=grace, start=start, fallback_shapes=fallback_shapes)
 
 
@@ -408,7 +409,14 @@ def restore(
         }
 
     _, report = transaction(
-        location, load, manifest, lock_timeout=lock_timeout, grace=grace, start="empty", fallback_shapes=shapes_dir
+        location,
+        load,
+        manifest,
+        lock_timeout=lock_timeout,
+        grace=grace,
+        start="empty",
+        fallback_shapes=shapes_dir,
+        operation="restore",
     )
     report.seconds = time.perf_counter() - started
     return report
