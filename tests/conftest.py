@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import http.server
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -16,6 +19,53 @@ from exoowl.config import Settings, load_settings
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = ROOT.parent / "shared"
+# File descriptors a whole test run may end with beyond those it started with: what lives as long
+# as the process once something started it (an in-process JVM's jars, a lazily opened /dev/urandom).
+# A store left open costs 16, so one leaked store fails the run.
+FD_ALLOWANCE = 12
+
+
+def open_fds() -> dict[int, str]:
+    """This process's open file descriptors and what each points at."""
+    fds = {}
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the descriptor listdir itself used, closed since
+            fds[int(name)] = os.readlink(f"/proc/self/fd/{name}")
+    return fds
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_leaked_file_descriptors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Counts open file descriptors before the first test and after the last (and after every other
+    session fixture is torn down); more than FD_ALLOWANCE new ones fail the session."""
+    gc.collect()
+    before = open_fds()
+    yield
+    gc.collect()
+    after = open_fds()
+    grown = {fd: target for fd, target in after.items() if before.get(fd) != target}
+    if len(after) - len(before) > FD_ALLOWANCE:
+        request.config.stash[LEAKED] = (len(before), len(after), grown)
+
+
+LEAKED = pytest.StashKey[tuple[int, int, dict[int, str]]]()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if LEAKED in session.config.stash:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    if LEAKED in config.stash:
+        before, after, grown = config.stash[LEAKED]
+        terminalreporter.section("file descriptors leaked", red=True)
+        terminalreporter.line(
+            f"the run started with {before} open file descriptors and ended with {after} "
+            f"(allowance {FD_ALLOWANCE}): a store, file or socket was not closed"
+        )
+        for fd, target in sorted(grown.items())[:40]:
+            terminalreporter.line(f"  fd {fd} -> {target}")
 
 
 @pytest.fixture

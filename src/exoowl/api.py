@@ -20,16 +20,20 @@ from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
 from .query import NamedQuery, QueryResult, bind_values, get_named_query, named_queries, run_checked
 from .rdfio import parse_file, to_rdflib
 from .remote import RemoteStore
-from .store import Store
+from .store import Closing, Store
 from .validate import Report, load_shapes, validate_graph
 
 
-class KnowledgeGraph:
+class KnowledgeGraph(Closing):
     """An open exoowl store with its named queries and shapes."""
 
     def __init__(self, settings: Settings, store: Store | RemoteStore) -> None:
         self.settings = settings
         self.store = store
+
+    def close(self) -> None:
+        """Release the store (its database files or HTTP connections) now; closing twice is harmless."""
+        self.store.close()
 
     # queries ----------------------------------------------------------------
     def execute(self, sparql: str, *, asserted: bool = False, bindings: dict[str, Any] | None = None) -> Any:

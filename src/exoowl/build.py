@@ -68,7 +68,8 @@ def input_digest(settings: Settings) -> str:
 
 def is_stale(settings: Settings) -> bool:
     if settings.remote_store:
-        record = remote_record(RemoteStore.open(settings.remote_store, timeout=settings.query_timeout))
+        with RemoteStore.open(settings.remote_store, timeout=settings.query_timeout) as store:
+            record = remote_record(store)
         return record is None or record[0] != input_digest(settings)
     manifest = StoreLocation(settings.store_path).manifest()
     return manifest is None or manifest.get("inputs") != input_digest(settings)
@@ -133,10 +134,10 @@ def carried_graph(location: StoreLocation, progress: Progress) -> Graph:
     current = location.current()
     if current is None:
         return Graph()
-    store = Store.open_directory(current / DATABASE, read_only=True)
-    keep = [ox.NamedNode(g) for g in store.graphs() if g not in BUILT_GRAPHS and not is_import_graph(g)]
-    names: list[ox.NamedNode | ox.DefaultGraph] = [*keep, ox.DefaultGraph()]
-    quads = [q for name in names for q in store.db.quads_for_pattern(None, None, None, name)]
+    with Store.open_directory(current / DATABASE, read_only=True) as store:
+        keep = [ox.NamedNode(g) for g in store.graphs() if g not in BUILT_GRAPHS and not is_import_graph(g)]
+        names: list[ox.NamedNode | ox.DefaultGraph] = [*keep, ox.DefaultGraph()]
+        quads = [q for name in names for q in store.db.quads_for_pattern(None, None, None, name)]
     writes = (location.manifest() or {}).get("writes", 0)
     if writes:
         progress(
@@ -188,7 +189,9 @@ def build(settings: Settings, progress: Progress = lambda _: None, only_if_stale
         report.skipped = True
         progress(f"store at {settings.store_path} is up to date")
         return report
-    with location.lock(BUILD_LOCK_WAIT):
+    with location.lock(BUILD_LOCK_WAIT, operation="build") as unfinished:
+        if unfinished:
+            progress(f"the last {unfinished.get('operation')} (started {unfinished.get('started')}) did not finish")
         for stale in location.interrupted():
             progress(f"removing {stale.name}, left by an interrupted build or write")
         location.prune(grace=settings.query_timeout * 2)
@@ -206,7 +209,11 @@ def build_remote(settings: Settings, progress: Progress, only_if_stale: bool) ->
     """The build against a SPARQL server: the same checks, then the three graphs written to staging
     graphs and moved over the old ones in one update request. The server's other graphs (imports,
     its own data) are left as they are and not validated here."""
-    store = RemoteStore.open(settings.remote_store or "", timeout=settings.query_timeout)
+    with RemoteStore.open(settings.remote_store or "", timeout=settings.query_timeout) as store:
+        return _build_remote(settings, progress, only_if_stale, store)
+
+
+def _build_remote(settings: Settings, progress: Progress, only_if_stale: bool, store: RemoteStore) -> BuildReport:
     report = BuildReport(store=str(store.endpoints))
     digest = input_digest(settings)
     if only_if_stale and (recorded := remote_record(store)) is not None and recorded[0] == digest:

@@ -8,6 +8,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,8 @@ def build(store: str | None, if_stale: bool) -> None:
 )
 def validate(store: str | None, data_file: Path | None, report_file: Path | None) -> None:
     """SHACL-validate the curated graph; prints focus node, path, message and severity."""
-    report = open_kg(store).validate(data_file)
+    with open_kg(store) as kg:
+        report = kg.validate(data_file)
     print_report(report)
     if report_file:
         text = report.to_json() if report_file.suffix == ".json" else report.to_turtle()
@@ -110,8 +112,9 @@ def validate(store: str | None, data_file: Path | None, report_file: Path | None
 @store_option
 def reason(store: str | None) -> None:
     """HermiT: consistency and classification of the release with the curated data."""
-    kg = open_kg(store)
-    result = hermit_graphs(kg.graph(str(GRAPH_ONTOLOGY)), kg.graph(str(GRAPH_REVIEW)))
+    with open_kg(store) as kg:
+        ontology, review, counts = kg.graph(str(GRAPH_ONTOLOGY)), kg.graph(str(GRAPH_REVIEW)), kg.counts()
+    result = hermit_graphs(ontology, review)
     click.echo(f"consistent: {'yes' if result.consistent else 'no'}")
     click.echo(f"unsatisfiable classes: {len(result.unsatisfiable)}")
     for iri in result.unsatisfiable:
@@ -119,7 +122,6 @@ def reason(store: str | None) -> None:
     click.echo(f"inferred subclass axioms: {len(result.inferred_subclass_axioms)}")
     click.echo(f"inferred individual types: {result.individuals_classified}")
     click.echo(f"HermiT time: {result.seconds:.2f} s")
-    counts = kg.counts()
     click.echo(f"OWL 2 RL inferred triples in the store: {counts.get(str(GRAPH_INFERRED), 0)}")
     if result.unsatisfiable:
         raise SystemExit(1)
@@ -175,16 +177,16 @@ def query(
         if params:
             raise click.UsageError("--param only applies to --name")
         text = query_file.read_text(encoding="utf-8") if query_file else sparql or ""
-    kg = open_kg(store)
-    raw = kg.execute(text, asserted=asserted, bindings=bindings)
-    if fmt == "table" and isinstance(raw, (ox.QueryTriples, list)):  # a graph: Turtle is its table
-        sys.stdout.buffer.write(serialize(raw, "turtle"))
-        sys.stdout.buffer.flush()
-    elif fmt == "table":
-        click.echo(QueryResult.from_oxigraph(raw).table(), nl=False)
-    else:
-        sys.stdout.buffer.write(serialize(raw, fmt))
-        sys.stdout.buffer.flush()
+    with open_kg(store) as kg:  # the results read the store as they are written out
+        raw = kg.execute(text, asserted=asserted, bindings=bindings)
+        if fmt == "table" and isinstance(raw, (ox.QueryTriples, list)):  # a graph: Turtle is its table
+            sys.stdout.buffer.write(serialize(raw, "turtle"))
+            sys.stdout.buffer.flush()
+        elif fmt == "table":
+            click.echo(QueryResult.from_oxigraph(raw).table(), nl=False)
+        else:
+            sys.stdout.buffer.write(serialize(raw, fmt))
+            sys.stdout.buffer.flush()
 
 
 @cli.command(name="import")
@@ -204,9 +206,12 @@ def import_(store: str | None, source: str, file: Path, version: str | None, rel
     The file's kind is read from its header; its graph replaces any earlier import of that kind
     from that source, atomically. Bad rows are reported with their line numbers and skipped."""
     settings = load_settings({"store": store})
-    with click.progressbar(
-        length=100, label=f"importing {file.name}", file=sys.stderr, item_show_func=lambda rate: rate
-    ) as bar:
+    with (
+        click.progressbar(
+            length=100, label=f"importing {file.name}", file=sys.stderr, item_show_func=lambda rate: rate
+        ) as bar,
+        ExitStack() as closing,
+    ):
         started = time.monotonic()
 
         def progress(records: int, read: int, size: int) -> None:
@@ -216,7 +221,7 @@ def import_(store: str | None, source: str, file: Path, version: str | None, rel
             )
 
         target = (
-            RemoteStore.open(settings.remote_store, timeout=settings.query_timeout * 10)
+            closing.enter_context(RemoteStore.open(settings.remote_store, timeout=settings.query_timeout * 10))
             if settings.remote_store
             else StoreLocation(settings.store_path)
         )
@@ -251,11 +256,8 @@ def import_(store: str | None, source: str, file: Path, version: str | None, rel
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
 def export(store: str | None, fmt: str, graph_iri: str | None, output: Path | None) -> None:
     """Export the store (N-Quads, TriG) or one graph (Turtle, N-Triples)."""
-    kg = open_kg(store)
-    if output:
-        kg.store.export(output, fmt, graph_iri)
-    else:
-        kg.store.export(sys.stdout.buffer, fmt, graph_iri)
+    with open_kg(store) as kg:
+        kg.store.export(output or sys.stdout.buffer, fmt, graph_iri)
 
 
 @cli.command()
@@ -316,7 +318,12 @@ def status(store: str | None) -> None:
         )
     for name in state["orphaned_scratch"]:
         click.echo(f"interrupted: import scratch file {name} (the next write or import removes it)")
-    if not state["interrupted"] and not state["orphaned_scratch"]:
+    if unfinished := state["unfinished"]:
+        click.echo(
+            f"interrupted: {unfinished.get('operation', 'write')} of process {unfinished.get('pid')} started "
+            f"{unfinished.get('started')} ended without finishing (killed); the store is its last committed build"
+        )
+    if not state["interrupted"] and not state["orphaned_scratch"] and not unfinished:
         click.echo("interrupted: nothing")
 
 

@@ -531,7 +531,11 @@ def import_file(
     scratch = _scratch_file(None if isinstance(target, RemoteStore) else target)
     try:
         started = time.perf_counter()
-        lookups = curated_lookups(target if isinstance(target, RemoteStore) else Store.open(target.path))
+        if isinstance(target, RemoteStore):
+            lookups = curated_lookups(target)
+        else:
+            with Store.open(target.path) as store:
+                lookups = curated_lookups(store)
         try:
             with scratch.open("w", encoding="utf-8") as out:
                 write_nquads(path, out, source, report, released, version or _release_version(path), lookups, progress)
@@ -603,4 +607,4 @@ def _load(location: StoreLocation, report: ImportReport, scratch: Path, lock_tim
         }
         return {**previous, "graphs": {**previous.get("graphs", {}), report.graph: report.triples}, "imports": imports}
 
-    report.build, _ = transaction(location, load, manifest, lock_timeout=lock_timeout, grace=120.0)
+    report.build, _ = transaction(location, load, manifest, lock_timeout=lock_timeout, grace=120.0, operation="import")

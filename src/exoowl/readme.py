@@ -73,8 +73,8 @@ def update_readme(readme: Path, release: Path, kg: KnowledgeGraph) -> bool:
 if __name__ == "__main__":
     from .api import open as open_kg
 
-    knowledge_graph = open_kg()
-    changed = update_readme(
-        knowledge_graph.settings.root / "README.md", knowledge_graph.settings.release_file, knowledge_graph
-    )
+    with open_kg() as knowledge_graph:
+        changed = update_readme(
+            knowledge_graph.settings.root / "README.md", knowledge_graph.settings.release_file, knowledge_graph
+        )
     print("README.md generated blocks " + ("updated" if changed else "already current"))

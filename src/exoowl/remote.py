@@ -32,7 +32,7 @@ from .query import bind_values
 from .rdfio import serialized
 from .service import internal_query
 from .sparql_safety import analyse
-from .store import DATASET_FORMATS, EXPORT_FORMATS
+from .store import DATASET_FORMATS, EXPORT_FORMATS, Closing
 
 SCHEME = "sparql+"
 GRAPHS_SECONDS = 10.0  # how long the list of a server's graphs is reused
@@ -74,7 +74,7 @@ class RemoteEndpoints:
         return f"{SCHEME}{self.query}"
 
 
-class RemoteStore:
+class RemoteStore(Closing):
     """The Store interface over HTTP: queries, updates and graph reads/writes."""
 
     def __init__(self, endpoints: RemoteEndpoints, timeout: float = 60.0) -> None:
@@ -89,6 +89,10 @@ class RemoteStore:
         store = cls(RemoteEndpoints.parse(location), timeout)
         store.query("ASK {}")  # reachable, and a SPARQL endpoint
         return store
+
+    def close(self) -> None:
+        """Close the HTTP session's connections (closing twice is harmless)."""
+        self.session.close()
 
     # HTTP ---------------------------------------------------------------------------------------
     def _send(self, method: str, url: str, *, auth: bool = False, **options: Any) -> requests.Response:

@@ -12,6 +12,7 @@ reasoning passed, so a failed or interrupted build leaves the served store untou
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 import shutil
@@ -20,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -92,6 +93,7 @@ class StoreLocation:
             "manifest": self.manifest(),
             "interrupted": [p.name for p in self.interrupted()],
             "orphaned_scratch": [p.name for p in self.orphaned_scratch()],
+            "unfinished": self.unfinished(),
         }
 
     def commit(self, build: Path, manifest: dict[str, Any]) -> None:
@@ -105,15 +107,21 @@ class StoreLocation:
         link.symlink_to(os.path.relpath(build, self.path.parent))
         link.replace(self.path)
 
+    @property
+    def lock_file(self) -> Path:
+        return self.path.with_name(f".{self.path.name}.lock")
+
     @contextmanager
-    def lock(self, timeout: float) -> Iterator[None]:
+    def lock(self, timeout: float, operation: str = "write") -> Iterator[dict[str, Any] | None]:
         """One writer at a time, across processes: builds and endpoint writes hold this lock.
 
         Waits up to ``timeout`` seconds, then raises StoreBusy. The lock is an ``flock`` on a file
-        beside the store, released by the kernel if the holder dies."""
+        beside the store, released by the kernel if the holder dies. The holder writes what it is
+        (``operation``, pid, start) into the file and empties it when done, so a holder killed
+        mid-way leaves its record (:meth:`unfinished`); the context gives that record, or None."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + timeout
-        with open(self.path.with_name(f".{self.path.name}.lock"), "a") as handle:
+        with open(self.lock_file, "a+") as handle:
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -124,8 +132,26 @@ class StoreLocation:
                             f"another build or write holds {self.path} for more than {timeout:g} s; try again later"
                         ) from None
                     time.sleep(0.02)
+            previous = _holder(handle)
+            _record_holder(handle, {"operation": operation, "pid": os.getpid(), "started": _now()})
             try:
-                yield
+                yield previous
+            finally:
+                _record_holder(handle, None)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def unfinished(self) -> dict[str, Any] | None:
+        """The record of a build, write, import or restore that held the write lock and died
+        without finishing (killed), or None; a holder still running is not reported."""
+        if not self.lock_file.exists():
+            return None
+        with open(self.lock_file) as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return None  # held: the writer is running
+            try:
+                return _holder(handle)
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -146,7 +172,7 @@ class StoreLocation:
         now = time.time()
         doomed = [
             old
-            for newer, old in zip(complete, complete[1:])
+            for newer, old in itertools.pairwise(complete)
             if old in complete[keep:] and old != current and now - (newer / MANIFEST).stat().st_mtime > grace
         ]
         doomed += [p for p in self.interrupted() if p.resolve() not in protected]
@@ -157,7 +183,20 @@ class StoreLocation:
         return doomed
 
 
-class Store:
+class Closing:
+    """``with`` closes it: for the handles of a store (``close()`` must be safe to call twice)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class Store(Closing):
     """A pyoxigraph store; the default graph of every query is the union of the named graphs."""
 
     def __init__(self, db: ox.Store, directory: Path | None = None) -> None:
@@ -256,8 +295,32 @@ class Store:
 
     def close(self) -> None:
         """Release the database now (RocksDB closes when the last reference goes), even while a
-        traceback still holds this object; it cannot be used afterwards."""
-        del self.db
+        traceback still holds this object; it cannot be used afterwards. Closing twice is harmless."""
+        self.__dict__.pop("db", None)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def _holder(handle: IO[str]) -> dict[str, Any] | None:
+    """The holder record in a lock file (None when empty or unreadable)."""
+    handle.seek(0)
+    try:
+        record = json.loads(handle.read() or "null")
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _record_holder(handle: IO[str], record: dict[str, Any] | None) -> None:
+    """Write (or, for None, clear) the holder record; best effort: a full disk must not stop a write."""
+    try:  # unbuffered: nothing is left to fail when the file is closed
+        os.ftruncate(handle.fileno(), 0)
+        if record is not None:
+            os.write(handle.fileno(), json.dumps(record).encode())
+    except OSError:
+        pass
 
 
 def _alive(pid: str) -> bool:

@@ -237,9 +237,10 @@ def transaction(
     grace: float,
     start: Start = "committed",
     fallback_shapes: Path | None = None,
+    operation: str = "write",
 ) -> tuple[Path, T]:
     """Holding the write lock: :func:`staged`. Used by every write, import and restore."""
-    with location.lock(lock_timeout):
+    with location.lock(lock_timeout, operation):
         return staged(location, apply, manifest, grace=grace, start=start, fallback_shapes=fallback_shapes)
 
 
@@ -266,12 +267,9 @@ def staged(
             _checkpoint(current, build, fallback_shapes)
         elif fallback_shapes is not None and fallback_shapes.is_dir():
             load_shapes(fallback_shapes).serialize(build / SHAPES, format="turtle")
-        store = Store.open_directory(build / DATABASE)
-        try:
+        with Store.open_directory(build / DATABASE) as store:
             result = apply(store, build)
             store.flush()
-        finally:
-            store.close()
     except OSError as exc:  # RocksDB's and the file system's: a full disk, a lost mount
         shutil.rmtree(build, ignore_errors=True)
         raise StoreError(f"{disk_problem(exc)}; nothing was changed, the store is as it was") from None
@@ -296,7 +294,8 @@ def disk_problem(exc: OSError) -> str:
 
 def _checkpoint(current: Path, build: Path, fallback_shapes: Path | None) -> None:
     """The committed build's database (RocksDB checkpoint: hard links) and shapes, in ``build``."""
-    Store.open_directory(current / DATABASE, read_only=True).db.backup(str(build / DATABASE))
+    with Store.open_directory(current / DATABASE, read_only=True) as committed:
+        committed.db.backup(str(build / DATABASE))
     if (current / SHAPES).exists():
         shutil.copyfile(current / SHAPES, build / SHAPES)
     elif fallback_shapes is not None and fallback_shapes.is_dir():
@@ -410,7 +409,14 @@ def restore(
         }
 
     _, report = transaction(
-        location, load, manifest, lock_timeout=lock_timeout, grace=grace, start="empty", fallback_shapes=shapes_dir
+        location,
+        load,
+        manifest,
+        lock_timeout=lock_timeout,
+        grace=grace,
+        start="empty",
+        fallback_shapes=shapes_dir,
+        operation="restore",
     )
     report.seconds = time.perf_counter() - started
     return report
