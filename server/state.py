@@ -15,7 +15,7 @@ from exoowl.isolation import QueryPool
 from exoowl.namespaces import is_import_graph
 from exoowl.remote import RemoteStore
 from exoowl.service import GraphStatistics, graph_statistics
-from exoowl.store import Store, StoreLocation
+from exoowl.store import Store, StoreLocation, StoreProtocol
 
 WARM_SECONDS = 10.0  # at most this long a starting worker waits for its query processes
 REMOTE_STATISTICS_SECONDS = 300.0  # a SPARQL server's data can change behind our back
@@ -33,7 +33,7 @@ class StoreHandle:
         self.timeout = settings.query_timeout
         self._lock = threading.Lock()
         self._target: str | None = None
-        self._store: Store | RemoteStore | None = None
+        self._store: StoreProtocol | None = None
         self._statistics: list[GraphStatistics] | None = None
         self._computed = 0.0
         self._imports: dict[str, Any] = {}  # the import records of the build the statistics were counted on
@@ -51,7 +51,7 @@ class StoreHandle:
                 self._pool = QueryPool(self.path, self.lanes, self.timeout)
             return self._pool
 
-    def get(self) -> Store | RemoteStore:
+    def get(self) -> StoreProtocol:
         if self.remote:
             with self._lock:
                 if self._store is None:
@@ -108,5 +108,5 @@ def store_handle() -> StoreHandle:
     return found
 
 
-def current_store() -> Store | RemoteStore:
+def current_store() -> StoreProtocol:
     return store_handle().get()

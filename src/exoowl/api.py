@@ -20,14 +20,14 @@ from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
 from .query import NamedQuery, QueryResult, bind_values, get_named_query, named_queries, run_checked
 from .rdfio import parse_file, to_rdflib
 from .remote import RemoteStore
-from .store import Closing, Store
+from .store import Closing, Store, StoreProtocol
 from .validate import Report, load_shapes, validate_graph
 
 
 class KnowledgeGraph(Closing):
     """An open exoowl store with its named queries and shapes."""
 
-    def __init__(self, settings: Settings, store: Store | RemoteStore) -> None:
+    def __init__(self, settings: Settings, store: StoreProtocol) -> None:
         self.settings = settings
         self.store = store
 

@@ -41,7 +41,7 @@ from .errors import InputError, StoreError, UsageError
 from .namespaces import EXOID, EXOOWL, IMPORT_GRAPHS, OBO
 from .remote import RemoteStore
 from .service import internal_query
-from .store import Store, StoreLocation
+from .store import Store, StoreLocation, StoreProtocol
 from .write import disk_problem, transaction
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -454,7 +454,7 @@ def _file_node(emit: Emitter, path: Path, source: Source, version: str | None, r
         emit.quad(node, _o("releaseVersion"), _lit(version))
 
 
-def curated_lookups(store: Store | RemoteStore | None) -> tuple[set[str], dict[str, str]]:
+def curated_lookups(store: StoreProtocol | None) -> tuple[set[str], dict[str, str]]:
     """The curated genes (N-Triples IRIs) and miRNA labels (lower case → IRI) of a store."""
     if store is None:
         return set(), {}

@@ -21,13 +21,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pyoxigraph as ox
 
 from .errors import InputError, NotFound, ResultTooLarge, UsageError
 from .namespaces import PREFIXES
 from .sparql_safety import Policy, named_node, where_group
+from .store import StoreProtocol
 
 PARAM_TYPES = ("string", "iri", "integer", "decimal")
 _HEADER = re.compile(r"^#\s*(question|param|example|returns):\s*(.*)$")
@@ -113,23 +114,8 @@ def expand(value: str) -> str:
     raise UsageError(f"{value[:200]!r} is neither an absolute IRI nor a CURIE with a known prefix")
 
 
-class Queryable(Protocol):
-    """What :func:`run_checked` needs of a store (the embedded one or a SPARQL server)."""
-
-    def graphs(self) -> list[str]: ...
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        base_iri: str | None = None,
-    ) -> Any: ...
-
-
 def run_checked(
-    store: Queryable,
+    store: StoreProtocol,
     policy: Policy,
     sparql: str,
     *,
@@ -144,7 +130,7 @@ def run_checked(
 
 
 def check_query(
-    store: Queryable,
+    store: StoreProtocol,
     policy: Policy,
     sparql: str,
     *,

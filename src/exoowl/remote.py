@@ -32,7 +32,7 @@ from .query import bind_values
 from .rdfio import serialized
 from .service import internal_query
 from .sparql_safety import analyse
-from .store import DATASET_FORMATS, EXPORT_FORMATS, Closing
+from .store import DATASET_FORMATS, EXPORT_FORMATS, Closing, StoreProtocol
 
 SCHEME = "sparql+"
 GRAPHS_SECONDS = 10.0  # how long the list of a server's graphs is reused
@@ -276,3 +276,6 @@ def _chunks(lines: Iterable[str], size: int) -> Iterable[list[str]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+_IMPLEMENTED: type[StoreProtocol] = RemoteStore  # mypy: a SPARQL server is a StoreProtocol too

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Self
+from typing import IO, Any, Protocol, Self, runtime_checkable
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -196,6 +196,39 @@ class Closing:
         self.close()
 
 
+@runtime_checkable
+class StoreProtocol(Protocol):
+    """The one store type: what the embedded :class:`Store` and a SPARQL server
+    (:class:`exoowl.remote.RemoteStore`) both offer, and all that the query path, the importers'
+    lookups, the API and the server's pages need of either. mypy checks that both implement it
+    (``_IMPLEMENTED`` below and in ``remote``); writes are the embedded store's own (``write``)."""
+
+    def graphs(self) -> list[str]: ...
+
+    def has_graph(self, graph_iri: str) -> bool: ...
+
+    def count(self, graph_iri: str | None = None) -> int: ...
+
+    def triples(self, graph_iri: str | None) -> list[ox.Triple]: ...
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+    ) -> Any: ...
+
+    def export(self, output: IO[bytes] | Path, fmt: str, graph_iri: str | None = None) -> None: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *_exc: object) -> None: ...
+
+
 class Store(Closing):
     """A pyoxigraph store; the default graph of every query is the union of the named graphs."""
 
@@ -342,3 +375,6 @@ def _dataset_options(sparql: str, default_graphs: list[str] | None, named_graphs
     if not options and not analyse(sparql).declares_dataset:
         options["use_default_graph_as_union"] = True
     return options
+
+
+_IMPLEMENTED: type[StoreProtocol] = Store  # mypy: the embedded store is a StoreProtocol
