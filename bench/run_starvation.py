@@ -2,7 +2,8 @@
 
 The curated graph is built into a temporary store and served by ``exoowl serve`` with its
 default lanes and a 10 s query timeout. Slow clients send 3-way cross products (each would run
-for hours) without pause, ignoring Retry-After, from their own loopback addresses; one normal
+for hours) again as soon as they are answered (after what Retry-After says, or after 50 ms
+ignoring it), from their own loopback addresses, in a process of their own; one normal
 client asks ``/health``, the home page, an entity page and a named query in turn. Two
 scenarios: 50 slow clients from 50 addresses, and one slow client with 50 connections. Writes
 the 'starvation' section of bench/RESULTS.md.
@@ -15,7 +16,9 @@ from __future__ import annotations
 import argparse
 import collections
 import http.client
+import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,47 +72,79 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
-def scenario(port: int, sources: list[str], seconds: float) -> dict[str, object]:
-    """Slow clients from ``sources`` (one connection each) and the normal client, for ``seconds``."""
+def flood(port: int, sources: list[str], seconds: float, polite: bool) -> None:
+    """The slow clients, one thread per connection, in this process (the bench runs it as its own
+    process, so the normal client's timings do not share an interpreter with 50 threads). Prints
+    how many answers of each status came, and how many had Retry-After, as one JSON line."""
     stop = time.monotonic() + seconds
-    slow: collections.Counter[int] = collections.Counter()
+    statuses: collections.Counter[int] = collections.Counter()
     retry_after = 0
     lock = threading.Lock()
 
-    def flood(source: str) -> None:
+    def client(source: str) -> None:
         nonlocal retry_after
         while time.monotonic() < stop:
             status, _, retry = get(port, "/sparql?" + urllib.parse.urlencode({"query": CROSS}), source)
             with lock:
-                slow[status] += 1
+                statuses[status] += 1
                 retry_after += bool(retry)
-            time.sleep(0.05)
+            time.sleep(float(retry) if polite and retry.isdigit() else 0.05)
 
-    threads = [threading.Thread(target=flood, args=(source,), daemon=True) for source in sources]
+    threads = [threading.Thread(target=client, args=(source,), daemon=True) for source in sources]
     for thread in threads:
         thread.start()
+    for thread in threads:
+        thread.join(seconds + TIMEOUT * 3)
+    print(json.dumps({"statuses": statuses, "retry_after": retry_after}), flush=True)
+
+
+def scenario(port: int, sources: list[str], seconds: float, polite: bool = True) -> dict[str, object]:
+    """Slow clients from ``sources`` (one connection each, in a child process) and the normal
+    client, in this process, for ``seconds``."""
+    flooding = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--flood",
+            str(port),
+            "--seconds",
+            str(seconds + 2),
+            *(["--polite"] if polite else []),
+            *sources,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(2)  # the flood is on
+    stop = time.monotonic() + seconds
     paths = ["/health", "/", "/id/marker/CD63", named_query_path()]
     latencies: dict[str, list[float]] = {path: [] for path in paths}
     failures: collections.Counter[str] = collections.Counter()
+    load = []
     while time.monotonic() < stop:
         for path in paths:
             status, took, _ = get(port, path, "127.0.0.1")
             latencies[path].append(took)
             if status != 200:
                 failures[f"{path.split('?')[0]} {status}"] += 1
+        load.append(os.getloadavg()[0])
         time.sleep(0.1)
-    for thread in threads:
-        thread.join(TIMEOUT * 3)
+    out, _ = flooding.communicate(timeout=seconds + TIMEOUT * 5)
+    slow = json.loads(out.strip().splitlines()[-1])
     every = [t for samples in latencies.values() for t in samples]
     return {
         "latencies": latencies,
         "every": every,
         "failures": failures,
-        "slow": dict(slow),
-        "retry_after": retry_after,
-        "load": os.getloadavg()[0],
+        "slow": {int(k): v for k, v in slow["statuses"].items()},
+        "retry_after": slow["retry_after"],
+        "load": statistics.mean(load),
     }
+
+
+def _failed(failures: object) -> str:
+    assert isinstance(failures, collections.Counter)
+    return ", ".join(f"{n} ({what})" for what, n in sorted(failures.items())) or "0"
 
 
 def report(results: dict[str, dict[str, object]], seconds: float) -> str:
@@ -117,14 +152,16 @@ def report(results: dict[str, dict[str, object]], seconds: float) -> str:
         "## Starvation: a normal client while slow queries flood the endpoint",
         "",
         f"Measured by `bench/run_starvation.py` on {machine()}. The curated graph, `exoowl serve` with its defaults "
-        f"(2 workers × 16 threads; per worker one fast-lane and one slow-lane query process, 8 queued, 2 per client) "
-        f"and a {TIMEOUT} s query timeout. Slow clients send `{CROSS}` (a 3-way cross product) without pause and "
-        f"ignore Retry-After; the normal client asks `/health`, `/`, the CD63 page and the `ev-markers` named query "
+        "(2 workers × 16 threads; per worker one fast-lane query process and a spare, one slow-lane process, "
+        "8 queued, 2 per client) "
+        f"and a {TIMEOUT} s query timeout. Slow clients send `{CROSS}` (a 3-way cross product) again as soon as "
+        "they are answered (after the Retry-After the answer gives, or after 50 ms ignoring it), from a process of "
+        "their own; the normal client asks `/health`, `/`, the CD63 page and the `ev-markers` named query "
         f"in turn, 0.1 s apart, for {seconds:g} s per scenario. Before this design (sync workers, one request each), "
         "50 such clients left `/health` unanswered for about 4 minutes.",
         "",
         "| scenario | normal requests | failed | p50 ms | p95 ms | p99 ms | max ms | slow answers by status | "
-        "with Retry-After | load avg |",
+        "with Retry-After | mean load |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
     for name, r in results.items():
@@ -132,7 +169,7 @@ def report(results: dict[str, dict[str, object]], seconds: float) -> str:
         assert isinstance(every, list)
         statuses = ", ".join(f"{s or 'no answer'}: {n}" for s, n in sorted(r["slow"].items()))  # type: ignore[attr-defined]
         lines.append(
-            f"| {name} | {len(every)} | {sum(r['failures'].values()) or 0} | {percentile(every, 0.5) * 1000:.1f} | "
+            f"| {name} | {len(every)} | {_failed(r['failures'])} | {percentile(every, 0.5) * 1000:.1f} | "
             f"{percentile(every, 0.95) * 1000:.1f} | {percentile(every, 0.99) * 1000:.1f} | {max(every) * 1000:.1f} | "
             f"{statuses} | {r['retry_after']} | {r['load']:.1f} |"
         )
@@ -151,7 +188,13 @@ def report(results: dict[str, dict[str, object]], seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--flood", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--polite", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("sources", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.flood:
+        flood(args.flood, args.sources, args.seconds, args.polite)
+        return
     with tempfile.TemporaryDirectory(prefix="exoowl-bench-starvation-") as tmp:
         settings = load_settings({"store": Path(tmp) / "store"}, environ={})
         build(settings)
@@ -166,11 +209,15 @@ def main() -> None:
         try:
             wait_for(f"http://127.0.0.1:{port}/sparql", server)
             time.sleep(3)  # the workers' query processes are started
+            many = [f"127.0.0.{2 + n}" for n in range(SLOW_CLIENTS)]
             results = {
-                f"{SLOW_CLIENTS} slow clients, one address each": scenario(
-                    port, [f"127.0.0.{2 + n}" for n in range(SLOW_CLIENTS)], args.seconds
+                f"{SLOW_CLIENTS} slow clients, one address each, waiting as Retry-After says": scenario(
+                    port, many, args.seconds
                 ),
-                f"one slow client, {SLOW_CLIENTS} connections": scenario(
+                f"{SLOW_CLIENTS} slow clients ignoring Retry-After (again after 50 ms)": scenario(
+                    port, many, args.seconds, polite=False
+                ),
+                f"one slow client, {SLOW_CLIENTS} connections, waiting as Retry-After says": scenario(
                     port, ["127.0.1.2"] * SLOW_CLIENTS, args.seconds
                 ),
             }

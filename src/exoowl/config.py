@@ -57,12 +57,12 @@ class Settings:
         },
     )
     fast_seconds: float = field(
-        default=0.5,
+        default=0.25,
         metadata={
             "env": "EXOOWL_FAST_SECONDS",
             "flag": False,
-            "help": "a query's budget in the fast lane; past it the query goes on in the slow lane and its client "
-            "counts as slow for a minute",
+            "help": "a query's budget of CPU seconds in the fast lane (a fifth for a client not yet seen to be "
+            "quick); past it the query goes on in the slow lane and its client counts as slow for a minute",
         },
     )
     slow_processes: int = field(

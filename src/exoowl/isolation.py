@@ -7,13 +7,17 @@ threads and the requests they serve (``/health``, pages) are untouched.
 
 Each worker process has two lanes of query processes:
 
-- the **fast lane** (``fast_processes``): every query of a client not known to be slow starts here
-  with a budget of ``fast_seconds``. One that finishes in time is answered and its client is
-  remembered as fast; one that does not is stopped, its client is remembered as slow (for
+- the **fast lane** (``fast_processes``, with one started spare): every query of a client not
+  known to be slow starts here with a budget of CPU time (wall-clock time where /proc cannot tell),
+  held at most ``FAST_STRETCH`` times that long when the machine is busy: ``fast_seconds`` for a
+  client remembered as fast (its queries finished here), which is also served first, and a fifth
+  of it (``NEWCOMER_SHARE``) for a newcomer. One that finishes within it is answered and its client
+  remembered as fast; one that does not is stopped, its client remembered as slow (for
   ``CLIENT_MEMORY`` seconds), and the query goes on in the slow lane with what is left of its
-  deadline. Known-fast clients are served first and wait up to the budget; newcomers wait a
-  fifth of it. The fast lane is never held longer than its budget, so a client whose queries
-  are cheap waits at most about that long, whatever else is running.
+  deadline; one held past the stretched time without using its CPU budget (a busy machine, a
+  remote SERVICE) goes on there too, but its client is not marked. So a flood of new slow
+  clients costs the fast lane a twentieth of a CPU second each, once a minute, and a client
+  whose queries are cheap is served first.
 - the **slow lane** (``slow_processes``, run at a lower CPU priority): known-slow clients' queries
   and those demoted from the fast lane. At most ``queue`` queries wait for it; a client may have
   at most ``client_queries`` there (running or waiting). Beyond either: 503 / 429 at once, with
@@ -44,7 +48,10 @@ from .errors import ExoowlError, Overloaded, QueryTimeout, StoreError, TooManyQu
 
 CLIENT_MEMORY = 60.0  # seconds a client is remembered as slow (its query outran the fast lane) or fast
 KNOWN_CLIENTS = 10_000  # the most clients remembered (the oldest are forgotten first)
-NEWCOMER_WAIT = 0.2  # a client not known to be fast waits this fraction of the budget for the fast lane
+NEWCOMER_SHARE = 0.2  # the part of the fast lane's budget a client not yet known to be fast has
+# a fast-lane query slowed by a busy machine keeps the lane until its CPU budget is used, or this × the budget
+FAST_STRETCH = 8
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SLOW_NICENESS = 10  # how much lower the slow lane's CPU priority is
 RESULT_KINDS = ("solutions", "graph")  # SELECT/ASK results; CONSTRUCT/DESCRIBE triples
 
@@ -79,7 +86,7 @@ class Lanes:
     slow_processes: int = 1
     queue: int = 8
     client_queries: int = 2
-    fast_seconds: float = 0.5
+    fast_seconds: float = 0.25
 
 
 # --- the query process -------------------------------------------------------------------------
@@ -148,7 +155,12 @@ class QueryProcessFailed(RuntimeError):
 
 
 class _Expired(Exception):
-    """The query process did not answer within its budget."""
+    """The query process did not answer within its budget; ``costly`` when it used the budget
+    (rather than waiting past its stretched time on a busy machine or a remote service)."""
+
+    def __init__(self, costly: bool = True) -> None:
+        super().__init__()
+        self.costly = costly
 
 
 class QueryProcess:
@@ -162,11 +174,21 @@ class QueryProcess:
         self.process.start()
         child.close()
 
-    def run(self, job: QueryJob, seconds: float) -> QueryAnswer:
+    def run(self, job: QueryJob, seconds: float, cpu_until: float | None = None) -> QueryAnswer:
+        """The answer within ``seconds``. With ``cpu_until`` (monotonic), ``seconds`` is a budget of
+        the process's CPU time instead, waited for until then at most: a query slowed down by a
+        busy machine is not taken for an expensive one."""
         try:
             self._conn.send(job)
-            if not self._conn.poll(max(seconds, 0.0)):
-                raise _Expired
+            started_cpu = self.cpu_seconds() if cpu_until is not None else 0.0
+            until = time.monotonic() + seconds
+            while not self._conn.poll(max(until - time.monotonic(), 0.0)):
+                used = self.cpu_seconds() - started_cpu
+                if cpu_until is None or used >= seconds:
+                    raise _Expired(costly=True)
+                if time.monotonic() >= cpu_until:
+                    raise _Expired(costly=False)  # held too long, but by a busy machine or a wait
+                until = min(time.monotonic() + seconds - used, cpu_until)
             status, value = self._conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             self.process.join(0.5)
@@ -181,6 +203,15 @@ class QueryProcess:
     def alive(self) -> bool:
         return bool(self.process.is_alive())
 
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used (all its threads), from /proc; infinite where there is
+        no /proc to read, so that a CPU budget falls back to wall-clock time."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return math.inf
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
     def stop(self) -> None:
         self.process.kill()
         self.process.join(2)
@@ -191,13 +222,16 @@ class QueryProcess:
 
 
 class _Lane:
-    """Idle query processes of one lane, replaced in the background when one is stopped."""
+    """Idle query processes of one lane, replaced in the background when one is stopped. At most
+    ``size`` run at once; ``spares`` more wait started, so that a stopped process's place is taken
+    at once rather than after its replacement has started."""
 
-    def __init__(self, make: Callable[[], QueryProcess], size: int) -> None:
+    def __init__(self, make: Callable[[], QueryProcess], size: int, spares: int = 0) -> None:
         self._make = make
         self._idle: list[QueryProcess] = []
         self._cond = threading.Condition()
-        self.size = size
+        self.size, self.spares = size, spares
+        self._busy = 0
         self.busy_until: dict[int, float] = {}  # id(process) → its deadline, for Retry-After
         self._started = self._closed = False
         self._first_waiting = 0
@@ -207,7 +241,7 @@ class _Lane:
         with self._cond:  # re-entrant: take() holds it
             if not self._started and not self._closed:
                 self._started = True
-                for _ in range(self.size):
+                for _ in range(self.size + self.spares):
                     self._replace()
 
     def take(self, until: float, first: bool = False) -> QueryProcess | None:
@@ -217,11 +251,12 @@ class _Lane:
             self.start()
             self._first_waiting += first
             try:
-                while not self._idle or (self._first_waiting and not first):
+                while not self._idle or self._busy >= self.size or (self._first_waiting and not first):
                     remaining = until - time.monotonic()
                     if remaining <= 0:
                         return None
                     self._cond.wait(remaining)
+                self._busy += 1
                 return self._idle.pop()
             finally:
                 self._first_waiting -= first
@@ -230,16 +265,19 @@ class _Lane:
     def give_back(self, process: QueryProcess) -> None:
         with self._cond:
             self.busy_until.pop(id(process), None)
+            self._busy -= 1
             if process.alive():
                 self._idle.append(process)
-                self._cond.notify_all()
             else:
                 self._replace()
+            self._cond.notify_all()
 
     def discard(self, process: QueryProcess) -> None:
         """Stop a process that overran (or died) and start its replacement."""
         with self._cond:
             self.busy_until.pop(id(process), None)
+            self._busy -= 1
+            self._cond.notify_all()
         threading.Thread(target=self._stop_and_replace, args=(process,), daemon=True).start()
 
     def _stop_and_replace(self, process: QueryProcess) -> None:
@@ -264,7 +302,7 @@ class _Lane:
     def full(self, until: float) -> bool:
         """Wait until every process of the lane is idle (or ``until``); whether they are."""
         with self._cond:
-            while len(self._idle) < self.size:
+            while len(self._idle) < self.size + self.spares:
                 remaining = until - time.monotonic()
                 if remaining <= 0:
                     return False
@@ -293,7 +331,9 @@ class QueryPool:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["exoowl.store", "exoowl.query", "pyoxigraph"])
         path = str(store_path)
-        self._fast = _Lane(lambda: QueryProcess(ctx, path, 0), lanes.fast_processes)
+        self._fast = _Lane(
+            lambda: QueryProcess(ctx, path, 0), lanes.fast_processes, spares=int(lanes.fast_processes > 0)
+        )
         self._slow = _Lane(lambda: QueryProcess(ctx, path, SLOW_NICENESS), max(lanes.slow_processes, 1))
         self._lock = threading.Lock()
         self._clients: OrderedDict[str, tuple[str, float]] = OrderedDict()  # client → (speed, until when)
@@ -305,26 +345,30 @@ class QueryPool:
     ) -> QueryAnswer:
         """Answer ``job`` before ``deadline`` (monotonic) or raise Overloaded / TooManyQueries /
         QueryTimeout; ``still_wanted`` tells whether the client still waits for the answer."""
-        if self.lanes.fast_processes and self._known(client) != "slow":
-            answer = self._try_fast(job, client, deadline)
+        known = self._known(client)
+        if self.lanes.fast_processes and known != "slow":
+            answer = self._try_fast(job, client, deadline, known == "fast")
             if answer is not None:
                 return answer
         return self._run_slow(job, client, deadline, still_wanted)
 
-    def _try_fast(self, job: QueryJob, client: str, deadline: float) -> QueryAnswer | None:
-        known_fast = self._known(client) == "fast"
-        # a client whose queries were quick waits its turn, before newcomers; a newcomer waits briefly
-        wait = self.lanes.fast_seconds if known_fast else self.lanes.fast_seconds * NEWCOMER_WAIT
+    def _try_fast(self, job: QueryJob, client: str, deadline: float, known_fast: bool) -> QueryAnswer | None:
+        # a client whose queries were quick has the whole budget and waits its turn, before
+        # newcomers; a newcomer has a fifth of it, and waits for the fast lane about that long
+        budget = self.lanes.fast_seconds * (1.0 if known_fast else NEWCOMER_SHARE)
+        longest = self.lanes.fast_seconds * FAST_STRETCH  # the longest anyone holds the fast lane
+        wait = longest if known_fast else budget * FAST_STRETCH
         process = self._fast.take(min(time.monotonic() + wait, deadline), first=known_fast)
         if process is None:
             return None  # the fast lane stayed busy: queue in the slow lane
-        budget_end = min(time.monotonic() + self.lanes.fast_seconds, deadline)
-        self._fast.busy_until[id(process)] = budget_end
+        held_until = min(time.monotonic() + budget * FAST_STRETCH, deadline)
+        self._fast.busy_until[id(process)] = held_until
         try:
-            answer = process.run(job, budget_end - time.monotonic())
-        except _Expired:
+            answer = process.run(job, min(budget, deadline - time.monotonic()), cpu_until=held_until)
+        except _Expired as expired:
             self._fast.discard(process)
-            self._remember(client, "slow")
+            if expired.costly:
+                self._remember(client, "slow")
             if time.monotonic() >= deadline:
                 raise self._timeout() from None
             return None
