@@ -1,19 +1,23 @@
 """Operating a store: export → restore round trips, `exoowl status`, and kill -9 of a real build,
-import and update process mid-way (the store then opens, answers as before, and says what was
+import and update process and of a server writing, mid-way (the store then opens, answers as before, and says what was
 interrupted)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import requests
 from test_cli import exoowl_env, run
+from test_server import WRITE_TOKEN, start_server, stop
 
 from exoowl.config import Settings, load_settings
 from exoowl.errors import InputError
@@ -82,9 +86,12 @@ def start(settings: Settings, *args: str, stderr: Path | None = None) -> subproc
         return subprocess.Popen([EXOOWL, *args], env=exoowl_env(settings), stdout=subprocess.DEVNULL, stderr=err)
 
 
-def kill_when(process: subprocess.Popen, ready, seconds: float = 120, after: float = 0.0) -> None:
+def kill_when(
+    process: subprocess.Popen, ready, seconds: float = 120, after: float = 0.0, signal_tree: bool = False
+) -> None:
     """kill -9 the process as soon as ``ready()`` holds (it must hold before the process ends), or
-    ``after`` seconds later; it must still be running when killed."""
+    ``after`` seconds later; it must still be running when killed. With ``signal_tree``, every
+    process below it is killed in the same instant (a server's workers), children first."""
     deadline = time.monotonic() + seconds
     while not ready():
         assert process.poll() is None, "the process ended before it could be killed mid-way"
@@ -92,7 +99,9 @@ def kill_when(process: subprocess.Popen, ready, seconds: float = 120, after: flo
         time.sleep(0.005)
     time.sleep(after)
     assert process.poll() is None, f"the process ended within {after} s of the point to kill it at"
-    process.send_signal(signal.SIGKILL)
+    for pid in reversed(process_tree(process.pid)) if signal_tree else [process.pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     assert process.wait(30) == -signal.SIGKILL
 
 
@@ -146,6 +155,59 @@ def test_kill_9_during_an_update_leaves_the_store_as_it_was(built_mini: Settings
     kill_when(start(built_mini, "update", "--file", str(update)), new_build_started(location, known))
     assert_unchanged_and_reported(built_mini, committed)
     assert not bool(Store.open(built_mini.store_path).query(f"ASK {{ <{EX}line1> ?p ?o }}"))
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process below it (gunicorn's arbiter, its workers, their query processes)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def test_kill_9_of_the_server_during_a_write_leaves_the_store_as_it_was(built_mini: Settings) -> None:
+    update = (
+        "PREFIX exoowl: <https://w3id.org/exoowl/ontology/>\nINSERT DATA { GRAPH <http://example.org/lab> {\n"
+        + "".join(f"<{EX}line{i}> a exoowl:CellLine ; exoowl:cellosaurusId 'CVCL_{i:04d}' .\n" for i in range(10000))
+        + "} }"
+    )
+    location = StoreLocation(built_mini.store_path)
+    committed, known = location.current(), {p.name for p in location.builds_dir.iterdir()}
+    server, url = start_server(built_mini, "--no-build", "--workers", "1", token=WRITE_TOKEN)
+    headers = {"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "application/sparql-update"}
+
+    def write() -> None:
+        with contextlib.suppress(requests.RequestException):  # the server dies under it
+            requests.post(url, data=update.encode(), headers=headers, timeout=60)
+
+    writing = threading.Thread(target=write, daemon=True)
+    try:
+        writing.start()
+        kill_when(server, new_build_started(location, known), after=0.05, signal_tree=True)
+    finally:
+        for pid in process_tree(server.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    writing.join(60)
+    assert_unchanged_and_reported(built_mini, committed)
+    with Store.open(built_mini.store_path) as store:
+        assert not bool(store.query(f"ASK {{ <{EX}line1> ?p ?o }}"))
+    server, url = start_server(built_mini, "--no-build", "--workers", "1", token=WRITE_TOKEN)
+    try:  # served again, and the same write then goes through
+        assert requests.get(url, params={"query": ASK_LINE}, timeout=30).json()["boolean"] is True
+        assert requests.post(url, data=update.encode(), headers=headers, timeout=120).status_code == 200
+        assert requests.get(url, params={"query": f"ASK {{ <{EX}line1> ?p ?o }}"}, timeout=30).json()["boolean"]
+    finally:
+        stop(server)
 
 
 # Killed at the dangerous moments --------------------------------------------------------------
