@@ -24,7 +24,7 @@ from exoowl.store import Store, StoreLocation
 from exoowl.write import Writer, graph_sizes, parse_graph_payload, transaction
 
 GENES = 250_000
-WHOLE_RUNS = 2
+WHOLE_RUNS = 1
 EXO = "https://w3id.org/exoowl/ontology/"
 
 

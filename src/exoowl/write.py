@@ -385,10 +385,17 @@ def graph_sizes(store: Store, recorded: dict[str, int] | None = None, default: b
     the size ``recorded`` for it (its import counted it; counting millions of triples on every write
     would cost seconds); every other graph is counted."""
     recorded = recorded or {}
-    sizes = {g: recorded[g] if is_import_graph(g) and g in recorded else store.count(g) for g in store.graphs()}
+    sizes = {g: recorded[g] if is_import_graph(g) and g in recorded else _count(store, g) for g in store.graphs()}
     if default:
-        sizes["default"] = len(store.triples(None))
+        sizes["default"] = _count(store, None)
     return sizes
+
+
+def _count(store: Store, graph: str | None) -> int:
+    """A graph's triples counted by the engine (a million: about a second; through Python, 10x that)."""
+    pattern = "{ ?s ?p ?o }" if graph is None else f"{{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
+    solutions = store.db.query(f"SELECT (COUNT(*) AS ?n) WHERE {pattern}")
+    return int(next(iter(solutions))[0].value)  # type: ignore[arg-type, index]
 
 
 def _added(triples: list[ox.Triple]) -> Changes:
