@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import BNode, Graph
 
 from .errors import InputError
 
@@ -29,10 +29,18 @@ def parse_file(path: Path, fmt: str | None = None) -> Graph:
     return graph
 
 
+class _SameLabels(dict[str, BNode]):
+    """rdflib's N-Triples parser's blank-node map, keeping pyoxigraph's labels (so a SHACL result
+    names a blank node as the store does, whichever triples were read)."""
+
+    def get(self, label: str, default: object = None) -> BNode:  # type: ignore[override]
+        return BNode(label)
+
+
 def to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
     """pyoxigraph triples (or quads, graph names dropped) as one rdflib graph, for pyshacl and HermiT."""
     data = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
-    return Graph().parse(data=data, format="nt") if data else Graph()
+    return Graph().parse(data=data, format="nt", bnode_context=_SameLabels()) if data else Graph()
 
 
 def serialized(data: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:

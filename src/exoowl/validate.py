@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from .rdfio import parse_file
@@ -87,12 +87,33 @@ def _results(report: Graph) -> tuple[Result, ...]:
     return tuple(sorted(rows, key=lambda r: (order[r.severity], r.focus, r.path or "")))
 
 
-def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Report:
-    """Validate; ``conforms`` is False only for Violations (Warnings and Infos are reported)."""
-    with _RDFLIB_LOCK:
-        _, report_graph, _ = shacl_validate(
-            data, shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=True, allow_warnings=True
-        )
+def _drop_results(report: Graph, focus: set[str]) -> None:
+    """Removes the results whose focus node is not in ``focus`` (with their nested nodes)."""
+    for node in list(report.subjects(RDF.type, SH.ValidationResult)):
+        if str(report.value(node, SH.focusNode)) not in focus:
+            report.remove((None, SH.result, node))
+            pending = [node]
+            while pending:
+                current = pending.pop()
+                pending += [o for o in report.objects(current, None) if isinstance(o, BNode)]
+                report.remove((current, None, None))
+
+
+def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None, focus: set[str] | None = None) -> Report:
+    """Validate; ``conforms`` is False only for Violations (Warnings and Infos are reported).
+    With ``focus`` (IRIs and blank-node labels) only the results about those nodes are kept: the
+    data then holds what the shapes read about them (``exoowl.focus``), and other nodes in it may
+    be seen incompletely."""
+    if focus is not None and not focus:
+        report_graph = Graph()
+        report_graph.add((BNode(), RDF.type, SH.ValidationReport))
+    else:
+        with _RDFLIB_LOCK:
+            _, report_graph, _ = shacl_validate(
+                data, shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=True, allow_warnings=True
+            )
+    if focus is not None:
+        _drop_results(report_graph, focus)
     results = _results(report_graph)
     conforms = not any(r.severity == "Violation" for r in results)
     report_graph.set((next(report_graph.subjects(RDF.type, SH.ValidationReport)), SH.conforms, Literal(conforms)))
