@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -239,11 +240,11 @@ def _analyse_modify(store: ox.Store, op: Operation, base_iri: str | None, change
         changes.give_up("an update form the analysis does not read")
         return
     select = f"{op.prologue}SELECT * {' '.join(using)} WHERE {where}"
-    options = {"default_graph": default_graph} if default_graph is not None and not using else {}
-    solutions = store.query(select, base_iri=base_iri, **options)
+    dataset = default_graph if not using else None  # USING gives the dataset itself
+    solutions = store.query(select, base_iri=base_iri, default_graph=dataset)
     assert isinstance(solutions, ox.QuerySolutions)
     variables = [v.value for v in solutions.variables]
-    rows = []
+    rows: list[str] = []
     for solution in solutions:
         if len(rows) == MAX_SOLUTIONS:
             changes.give_up(f"more than {MAX_SOLUTIONS:,} solutions")
@@ -252,7 +253,7 @@ def _analyse_modify(store: ox.Store, op: Operation, base_iri: str | None, change
         if any(term is None for term in row):
             changes.give_up("a solution binds an RDF 1.2 triple term")
             return
-        rows.append(f"({' '.join(term or 'UNDEF' for term in row)})")  # type: ignore[misc]
+        rows.append(f"({' '.join(term or 'UNDEF' for term in row)})")
     if not rows:
         return
     values = f"VALUES ({' '.join('?' + v for v in variables)}) {{ {' '.join(rows)} }}"
@@ -279,7 +280,7 @@ def _value_term(term: object) -> str | None:
 
 
 def _unskolemise(triple: ox.Triple) -> ox.Triple:
-    def back(term):  # type: ignore[no-untyped-def]
+    def back(term: Any) -> Any:  # a subject or object, a skolem IRI back to its blank node
         if isinstance(term, ox.NamedNode) and term.value.startswith(SKOLEM):
             return ox.BlankNode(term.value[len(SKOLEM) :])
         return term
@@ -357,7 +358,7 @@ def neighbourhood(store: ox.Store, nodes: set[Node], gated: Gated, objects_of: I
 
     found = [t for node in nodes for t in data(node, None, None)]
     values = {t.object for t in found if isinstance(t.object, ox.NamedNode | ox.BlankNode)} - nodes
-    found += [t for value in values for t in data(value, RDF_TYPE, None)]  # type: ignore[arg-type]
+    found += [t for value in values for t in data(value, RDF_TYPE, None)]
     found += [t for p in objects_of for node in nodes for t in data(None, ox.NamedNode(p), node)]
     found += list(data(None, SUBCLASS_OF, None))
     return found
@@ -390,9 +391,9 @@ def unsupported_shapes(shapes: Graph) -> str | None:
                 return "the shapes use a property path other than a predicate"
     for nested in shapes.objects(None, SH.qualifiedValueShape):
         for _s, p, _o in shapes.triples((nested, None, None)):
-            local = str(p)[len(str(SH)) :] if str(p).startswith(str(SH)) else None
-            if local is not None and local not in NODE_LEVEL | DESCRIPTIVE:
-                return f"a qualified value shape uses sh:{local}"
+            inner = str(p)[len(str(SH)) :] if str(p).startswith(str(SH)) else None
+            if inner is not None and inner not in NODE_LEVEL | DESCRIPTIVE:
+                return f"a qualified value shape uses sh:{inner}"
     return None
 
 

@@ -33,7 +33,7 @@ class _SameLabels(dict[str, BNode]):
     """rdflib's N-Triples parser's blank-node map, keeping pyoxigraph's labels (so a SHACL result
     names a blank node as the store does, whichever triples were read)."""
 
-    def get(self, label: str, default: object = None) -> BNode:  # type: ignore[override]
+    def get(self, label: str, default: object = None) -> BNode:
         return BNode(label)
 
 

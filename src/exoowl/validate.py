@@ -10,6 +10,7 @@ from pathlib import Path
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
+from rdflib.term import Node
 
 from .rdfio import parse_file
 
@@ -64,7 +65,7 @@ def load_shapes(shapes_dir: Path) -> Graph:
     return shapes
 
 
-def _text(graph: Graph, node: URIRef, prop: URIRef) -> str | None:
+def _text(graph: Graph, node: Node, prop: URIRef) -> str | None:
     value = graph.value(node, prop)
     return None if value is None else str(value)
 
@@ -78,7 +79,7 @@ def _results(report: Graph) -> tuple[Result, ...]:
                 focus=str(report.value(node, SH.focusNode)),
                 path=_text(report, node, SH.resultPath),
                 value=_text(report, node, SH.value),
-                severity=SEVERITIES.get(report.value(node, SH.resultSeverity), "Violation"),
+                severity=SEVERITIES.get(URIRef(str(report.value(node, SH.resultSeverity))), "Violation"),
                 message="; ".join(messages) or "constraint not met",
                 shape=_text(report, node, SH.sourceShape),
             )

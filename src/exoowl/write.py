@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -77,7 +77,7 @@ def refuse_read_only(graphs: list[str | None], unnamed: bool = False, held: list
             "the update may write graphs it does not name (GRAPH ?g in a template, CLEAR / DROP ALL "
             "or NAMED): name them; the ontology, inferred and imported graphs are read-only"
         )
-    touched = sorted(g for g in graphs if is_read_only(g))
+    touched = sorted(g for g in graphs if g is not None and is_read_only(g))
     if touched:
         raise Forbidden(
             f"{', '.join(touched)} is read-only: the ontology and inferred graphs are made by "
@@ -158,11 +158,11 @@ class Writer:
         lock_timeout: float = 30.0,
         grace: float = 60.0,
         fallback_shapes: Path | None = None,
-        policy: Policy = Policy(),
+        policy: Policy | None = None,
         focused: bool = True,
     ) -> None:
         self.location = location
-        self.policy = policy  # what an update must pass before it runs (the allow-list, the limits)
+        self.policy = policy or Policy()  # what an update must pass before it runs (the allow-list, the limits)
         self.fallback_shapes = fallback_shapes  # for stores built before builds kept their shapes
         self.lock_timeout = lock_timeout
         self.grace = grace  # superseded builds stay this long for queries still reading them
@@ -256,7 +256,7 @@ Start = Literal["committed", "committed-or-empty", "empty"]
 def transaction(
     location: StoreLocation,
     apply: Callable[[Store, Path], T],
-    manifest: Callable[[dict, T], dict],
+    manifest: Callable[[dict[str, Any], T], dict[str, Any]],
     *,
     lock_timeout: float,
     grace: float,
@@ -272,7 +272,7 @@ def transaction(
 def staged(
     location: StoreLocation,
     apply: Callable[[Store, Path], T],
-    manifest: Callable[[dict, T], dict],
+    manifest: Callable[[dict[str, Any], T], dict[str, Any]],
     *,
     grace: float,
     start: Start = "committed",
@@ -394,7 +394,7 @@ def _count(store: Store, graph: str | None) -> int:
     """A graph's triples counted by the engine (a million: about a second; through Python, 10x that)."""
     pattern = "{ ?s ?p ?o }" if graph is None else f"{{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
     solutions = store.db.query(f"SELECT (COUNT(*) AS ?n) WHERE {pattern}")
-    return int(next(iter(solutions))[0].value)  # type: ignore[arg-type, index]
+    return int(next(iter(solutions))[0].value)  # type: ignore[arg-type]  # a SELECT: solutions, never a boolean
 
 
 def _added(triples: list[ox.Triple]) -> Changes:
@@ -403,7 +403,7 @@ def _added(triples: list[ox.Triple]) -> Changes:
     return changes
 
 
-def _next_manifest(previous: dict, graphs: dict[str, int]) -> dict:
+def _next_manifest(previous: dict[str, Any], graphs: dict[str, int]) -> dict[str, Any]:
     """The committed build's manifest, carried over, with the write counted."""
     return {
         **previous,
@@ -460,7 +460,7 @@ def restore(
             raise InputError(f"the dump does not parse: {exc}; the store was not changed", dump) from exc
         return WriteReport(build, graph_sizes(store))
 
-    def manifest(_previous: dict, report: WriteReport) -> dict:
+    def manifest(_previous: dict[str, Any], report: WriteReport) -> dict[str, Any]:
         return {
             "restored_from": dump.name,
             "graphs": report.graphs,
