@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from flask import Flask
@@ -26,6 +27,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config["EXOOWL_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["exoowl_store"] = handle = StoreHandle(settings)
+    # the store and query processes live as long as the app: closed when it is collected
+    # (a server's workers keep theirs until they exit; tests make and drop many apps)
+    weakref.finalize(app, handle.close)
     if not settings.remote_store:  # a SPARQL server takes writes at its own endpoints
         # a write waits for the store's write lock at most half the request timeout
         app.extensions["exoowl_writer"] = Writer.from_settings(settings, lock_timeout=settings.query_timeout / 2)

@@ -66,6 +66,16 @@ class StoreHandle:
                 self._carry_import_statistics()
             return self._store
 
+    def close(self) -> None:
+        """Stop the query processes and close the store (an app's end: see ``create_app``)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            store, self._store = self._store, None
+        if pool is not None:
+            pool.close()
+        if store is not None:
+            store.close()
+
     def _carry_import_statistics(self) -> None:
         """A new build keeps the counts of imported graphs that no import replaced since (counting
         millions of imported triples again after every write would take seconds). Writes cannot

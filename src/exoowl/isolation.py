@@ -266,11 +266,13 @@ class _Lane:
         with self._cond:
             self.busy_until.pop(id(process), None)
             self._busy -= 1
-            if process.alive():
+            if process.alive() and not self._closed:
                 self._idle.append(process)
-            else:
+            elif not self._closed:
                 self._replace()
             self._cond.notify_all()
+        if self._closed:
+            process.stop()
 
     def discard(self, process: QueryProcess) -> None:
         """Stop a process that overran (or died) and start its replacement."""
@@ -282,7 +284,8 @@ class _Lane:
 
     def _stop_and_replace(self, process: QueryProcess) -> None:
         process.stop()
-        self._replace()
+        if not self._closed:
+            self._replace()
 
     def _replace(self) -> None:
         def start() -> None:
