@@ -160,6 +160,9 @@ def test_the_allow_list_names_iri_prefixes() -> None:
         ("http://sparql.uniprot.org/sparql", False),
         ("https://sparql.uniprot.org:8443/sparql", False),
         ("https://SPARQL.uniprot.org/sparql", True),
+        ("https://evil.example/sparql", False),
+        ("https://sparql.uniprot.or/sparql", False),
+        ("https://a.example/sparql", False),
     ],
 )
 def test_the_allow_list_compares_hosts_not_text(iri: str, allowed: bool) -> None:
@@ -248,6 +251,7 @@ def test_updates_that_load_or_call_a_service_are_refused() -> None:
         "PREFIX x: <http://x/>\nINSERT XYZ",
         "INSERT DATA { <http://a/> }\n ; CLEAR XYZ",
         "BASE <http://b/> DROP",
+        "BASE <b> CLEAR ALL",
     ],
 )
 def test_syntax_errors_point_into_the_request(text: str) -> None:
@@ -259,6 +263,23 @@ def test_syntax_errors_point_into_the_request(text: str) -> None:
         policy().update(text)
     position = re.compile(r"error at \d+:\d+")
     assert position.search(ours.value.message).group() == position.search(str(original.value)).group()
+
+
+@pytest.mark.parametrize(
+    "text, update, allow",
+    [
+        ("SELECT * FROM NAMED", False, "*"),
+        ("SELECT ?s FROM NAMED", False, "*"),
+        ("SELECT * WHERE { SERVICE", False, "*"),
+        ("SELECT * WHERE { SERVICE SILENT", False, "*"),
+        ("LOAD", True, "*"),
+        ("INSERT DATA { } ; LOAD SILENT", True, "*"),
+    ],
+)
+def test_a_request_cut_short_after_a_keyword_is_a_syntax_error(text: str, update: bool, allow: str) -> None:
+    """Not an IndexError (a 500) from the reader looking past the last token."""
+    with pytest.raises(QuerySyntaxError):
+        policy(allow).update(text) if update else policy(allow).query(text, lambda: GRAPHS)
 
 
 def test_a_query_syntax_error_keeps_its_position() -> None:
@@ -302,6 +323,13 @@ def test_limits_count_tokens() -> None:
 def test_named_node_refuses_what_is_not_an_absolute_iri(value: str) -> None:
     with pytest.raises(UsageError, match="absolute IRI"):
         named_node(value, "using-graph-uri")
+
+
+def test_delete_where_with_a_protocol_dataset_becomes_delete_using_where() -> None:
+    """DELETE WHERE cannot carry USING: the pattern is written out as its template, whole."""
+    rewritten = with_using("DELETE WHERE { ?s <urn:p> ?o }", [ox.NamedNode("urn:g")], [ox.NamedNode("urn:n")])
+    assert rewritten == "DELETE { ?s <urn:p> ?o } USING <urn:g> USING NAMED <urn:n> WHERE { ?s <urn:p> ?o }"
+    policy().update(rewritten)
 
 
 def test_using_graphs_are_terms_so_they_cannot_add_operations(http_listener) -> None:
@@ -360,3 +388,13 @@ def test_a_group_of_hundreds_of_triple_patterns_is_refused_before_the_planner_se
     assert 39 <= analyse(few).patterns < 50
     data = "INSERT DATA { " + " ".join(f"<http://x/s{i}> <http://x/p> {i} ." for i in range(5000)) + " }"
     assert analyse(data).patterns == 0
+
+
+def test_commas_inside_parentheses_are_not_triple_patterns() -> None:
+    """A long IN list or function call is one pattern's filter, not hundreds of patterns."""
+    listed = "ASK { ?s ?p ?o FILTER(?o IN (" + ", ".join(str(i) for i in range(400)) + ")) }"
+    assert analyse(listed).patterns == 0
+    refuse_crashing(listed)
+    policy().query(listed)
+    called = "SELECT (CONCAT(" + ", ".join(f"'{i}'" for i in range(300)) + ") AS ?c) { }"
+    assert analyse(called).patterns == 0
