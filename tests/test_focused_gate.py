@@ -244,3 +244,12 @@ def test_focused_results_equal_full_validations_for_the_touched_nodes(
     focused, full = _report(store, shapes, changes), _report(store, shapes, None)
     assert _seen(focused) == _seen(full, touched)
     assert focused.conforms == (not any(r.severity == "Violation" for r in full.results if r.focus in touched))
+
+
+def test_an_instance_of_a_subclass_is_judged_by_its_superclass_shapes(real: Settings) -> None:
+    # the Finding shape targets exoowl:Finding: the gate must read the ontology's subclass links
+    # (a mutation that left the ontology out of the gate passed every other test)
+    results = refused(real, "INSERT DATA { ex:f1 a exoowl:BiomarkerFinding ; rdfs:label 'F1' }")
+    assert any(
+        r["focus"] == f"{EX}f1" and r["message"] == "a finding names the publication that reports it" for r in results
+    )
