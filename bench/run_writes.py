@@ -76,9 +76,9 @@ def main() -> None:
         lines.append(f"| {name} | {median_ms(samples)} | {p95_ms(samples)} | {median_ms(ungated[name])} |")
     lines += [
         "",
-        "The focused gate (`exoowl.focus`) costs 150-250 ms here; the whole-graph gate it replaced cost about 430 ms at this size (514 ms "
-        "against 87 ms without it, 2026-11-29) and two minutes at a million gated triples ("
-        "'Writes at a million gated triples', bench/run_writes_large.py).",
+        "The focused gate (`exoowl.focus`) costs 150-250 ms here; the whole-graph gate it replaced "
+        "cost about 430 ms at this size (514 ms against 87 ms without it, 2026-11-29) and two minutes "
+        "at a million gated triples ('Writes at a million gated triples', bench/run_writes_large.py).",
     ]
     write_section("\n".join(lines) + "\n", "writes")
     print("wrote bench/RESULTS.md", file=sys.stderr)
