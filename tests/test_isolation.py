@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from test_server import start_server, stop
@@ -130,8 +131,9 @@ def get(port: int, path: str, source: str = "127.0.0.1", timeout: float = 60) ->
     try:
         conn.request("GET", path, headers={"Accept": "application/sparql-results+json"})
         response = conn.getresponse()
-        response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, time.monotonic() - started
+        body = response.read().decode("utf-8", "replace")
+        headers = {k.lower(): v for k, v in response.getheaders()}
+        return response.status, {**headers, "body": body}, time.monotonic() - started
     finally:
         conn.close()
 
@@ -140,8 +142,12 @@ def query_path(sparql: str) -> str:
     return "/sparql?" + urllib.parse.urlencode({"query": sparql})
 
 
-def test_health_pages_and_cheap_queries_answer_while_slow_queries_flood_the_server(built_mini: Settings) -> None:
-    server, url = start_server(built_mini, "--no-build", "--query-timeout", "4", "--workers", "1")
+def test_health_pages_and_cheap_queries_answer_while_slow_queries_flood_the_server(
+    built_mini: Settings, tmp_path: Path
+) -> None:
+    server, url = start_server(
+        built_mini, "--no-build", "--query-timeout", "4", "--workers", "1", logs=tmp_path / "server.log"
+    )
     port = urllib.parse.urlsplit(url).port
     assert port is not None
     try:
@@ -150,18 +156,23 @@ def test_health_pages_and_cheap_queries_answer_while_slow_queries_flood_the_serv
 
         def slow_client(n: int) -> None:
             for _ in range(2):
-                answer = get(port, query_path(RUNAWAY), source=f"127.0.0.{2 + n}")
+                try:
+                    answer = get(port, query_path(RUNAWAY), source=f"127.0.0.{2 + n}")
+                except ConnectionResetError:  # seen now and then for a flooding client; not its answer
+                    continue
                 with lock:
                     flood.append(answer)
 
+        for _ in range(3):  # the normal client has asked before: the server knows its queries are quick
+            assert get(port, query_path(CHEAP))[0] == 200
         threads = [threading.Thread(target=slow_client, args=(n,)) for n in range(12)]
         for thread in threads:
             thread.start()
         time.sleep(1.0)
         latencies = []
         for path in ("/health", query_path(CHEAP), "/", "/health", query_path("ASK {}")) * 4:
-            status, _, seconds = get(port, path)
-            assert status == 200, path
+            status, answer, seconds = get(port, path)
+            assert status == 200, (path, answer["body"])
             latencies.append(seconds)
         for thread in threads:
             thread.join(120)

@@ -52,6 +52,7 @@ NEWCOMER_SHARE = 0.2  # the part of the fast lane's budget a client not yet know
 # a fast-lane query slowed by a busy machine keeps the lane until its CPU budget is used, or this × the budget
 FAST_STRETCH = 8
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+READY_SECONDS = 60.0  # the longest a new query process may take to open the store
 SLOW_NICENESS = 10  # how much lower the slow lane's CPU priority is
 RESULT_KINDS = ("solutions", "graph")  # SELECT/ASK results; CONSTRUCT/DESCRIBE triples
 
@@ -113,6 +114,7 @@ def _serve(conn: multiprocessing.connection.Connection, store_path: str, nicenes
 
     with contextlib.suppress(ExoowlError):  # a store that cannot open is reported to the first job
         store()
+    conn.send(("ready", None))  # only now does the worker count this process as idle
     while True:
         try:
             job = conn.recv()
@@ -200,6 +202,13 @@ class QueryProcess:
         assert isinstance(value, QueryAnswer)
         return value
 
+    def ready(self, seconds: float) -> bool:
+        """Wait for the process to have opened the store (its first message); whether it did."""
+        try:
+            return bool(self._conn.poll(seconds)) and self._conn.recv()[0] == "ready"
+        except (EOFError, OSError):
+            return False
+
     def alive(self) -> bool:
         return bool(self.process.is_alive())
 
@@ -251,7 +260,13 @@ class _Lane:
             self.start()
             self._first_waiting += first
             try:
-                while not self._idle or self._busy >= self.size or (self._first_waiting and not first):
+                # the others leave the spares to those served first: a newcomer's trial that overruns
+                # costs its process, and newcomers must not use up the lane before its replacement starts
+                while (
+                    len(self._idle) <= (0 if first else self.spares)
+                    or self._busy >= self.size
+                    or (self._first_waiting and not first)
+                ):
                     remaining = until - time.monotonic()
                     if remaining <= 0:
                         return None
@@ -293,6 +308,9 @@ class _Lane:
                 process = self._make()
             except OSError:
                 return  # out of processes or memory; the lane runs short until the next replacement
+            if not process.ready(READY_SECONDS):
+                process.stop()
+                return
             with self._cond:
                 if not self._closed:
                     self._idle.append(process)
