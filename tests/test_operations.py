@@ -340,7 +340,6 @@ BUILD_POINTS = {
     "validating": (lambda w: w.said("validate …"), 0.0),
     "reasoning-hermit": (lambda w: w.said("hermit …"), 0.0),
     "reasoning-hermit+0.3s": (lambda w: w.said("hermit …"), 0.3),
-    "reasoning-hermit+0.8s": (lambda w: w.said("hermit …"), 0.8),
     "materialising-owl2rl": (lambda w: w.said("owl2rl …"), 0.0),
     "checkpointing": (lambda w: w.said("store …"), 0.0),
     "loading-built-graphs": (lambda w: bool(w.databases()), 0.0),

@@ -20,7 +20,9 @@ KINDS = {"donor", "mirna", "cargo", "recipient", "target", "outcome"}
 
 @pytest.fixture(scope="module")
 def client(project: Settings):
-    return create_app(project).test_client()
+    app = create_app(project)
+    yield app.test_client()
+    app.extensions["exoowl_store"].close()  # its store and query processes, now rather than at collection
 
 
 def named_queries_on_page(page: str) -> list[dict[str, str]]:
