@@ -45,7 +45,7 @@ def launch_chromium(profile: Path) -> tuple[subprocess.Popen, int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    port_file, deadline = profile / "DevToolsActivePort", time.monotonic() + 30
+    port_file, deadline = profile / "DevToolsActivePort", time.monotonic() + 90  # a loaded machine
     while not (port_file.exists() and port_file.read_text().strip()):
         assert browser.poll() is None and time.monotonic() < deadline, "chromium did not start"
         time.sleep(0.1)
