@@ -3,7 +3,6 @@ new one, or a SPARQL server (``--store sparql+http://…``)."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from typing import Any
@@ -58,7 +57,7 @@ class StoreHandle:
                     self._store = RemoteStore.open(self.remote, timeout=self.timeout)
                 return self._store
         assert self.path is not None
-        target = os.readlink(self.path) if self.path.is_symlink() else None
+        target = StoreLocation(self.path).link()
         with self._lock:
             if self._store is None or target != self._target:
                 self._store = Store.open(self.path, read_only=True)

@@ -98,18 +98,17 @@ def _serve(conn: multiprocessing.connection.Connection, store_path: str, nicenes
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server; its query processes follow
     if niceness:
         os.nice(niceness)
-    from .store import Store  # imported here: a query process needs only the store and the writers
+    from .store import Store, StoreLocation  # imported here: a query process needs only the store and the writers
 
     opened: dict[str | None, Store] = {}
 
     def store() -> Store:
-        path = Path(store_path)
-        target = os.readlink(path) if path.is_symlink() else None
+        target = StoreLocation(Path(store_path)).link()
         if target not in opened:  # a build or a write swapped in another build: read that one
             for old in opened.values():
                 old.close()
             opened.clear()
-            opened[target] = Store.open(path, read_only=True)
+            opened[target] = Store.open(Path(store_path), read_only=True)
         return opened[target]
 
     with contextlib.suppress(ExoowlError):  # a store that cannot open is reported to the first job

@@ -61,6 +61,11 @@ class StoreLocation:
             raise StoreError(f"{self.path} exists but is not an exoowl store (expected a symlink to a build)")
         return None
 
+    def link(self) -> str | None:
+        """Where the store's link points now, cheaply (no manifest read): a reader holding a build
+        open reopens when this changes, because a build or a write swapped in another build."""
+        return os.readlink(self.path) if self.path.is_symlink() else None
+
     def manifest(self) -> dict[str, Any] | None:
         build = self.current()
         return json.loads((build / MANIFEST).read_text()) if build else None
