@@ -2,8 +2,9 @@
 
 HTTP errors raised by Flask and Werkzeug (404, 405, 413 …) become problems too, keeping their
 headers (``Allow``); anything unexpected becomes a 500 problem whose body carries no traceback
-(the traceback goes to the log). A browser (a request preferring HTML to JSON) gets the same
-problem as an HTML page, every value escaped by the template."""
+(the traceback goes to the log). A client refused for the query lanes' load (503/429 with
+``Retry-After``) has its early retries held by the worker until then. A browser (a request
+preferring HTML to JSON) gets the same problem as an HTML page, every value escaped by the template."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from typing import Any
 from flask import Flask, Response, current_app, has_request_context, json, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from exoowl.errors import ExoowlError
+from exoowl.errors import ExoowlError, Overloaded
+
+from .worker import hold_client
 
 PROBLEM = "application/problem+json"
 
@@ -41,6 +44,8 @@ def register_error_handlers(app: Flask) -> None:
     def exoowl_error(exc: ExoowlError) -> Response:
         response = problem(exc.http_status, exc.title, exc.one_line(), **exc.extensions())
         response.headers.update(exc.headers())
+        if isinstance(exc, Overloaded):  # the query lanes' 503/429: this client's early retries wait
+            hold_client(exc.retry_after)
         return response
 
     @app.errorhandler(RequestEntityTooLarge)

@@ -181,3 +181,43 @@ def test_health_pages_and_cheap_queries_answer_while_slow_queries_flood_the_serv
         assert statuses <= {503, 429} and all("retry-after" in headers for _, headers, _ in flood)
     finally:
         stop(server)
+
+
+def test_a_client_that_retries_before_its_retry_after_is_held_until_then_and_others_are_not(
+    built_mini: Settings, tmp_path: Path
+) -> None:
+    """A client refused for load (429 with Retry-After) that comes straight back has that
+    connection held, unanswered, until the time it was given; another client is answered at once,
+    and the same client once it has waited is answered at once too."""
+    server, url = start_server(
+        built_mini, "--no-build", "--query-timeout", "6", "--workers", "1", logs=tmp_path / "server.log"
+    )
+    port = urllib.parse.urlsplit(url).port
+    assert port is not None
+    impatient = "127.0.0.77"
+    try:
+        with concurrent.futures.ThreadPoolExecutor(4) as running:
+            slow = [running.submit(get, port, query_path(RUNAWAY), impatient)]
+            time.sleep(1.0)  # the first outran the fast lane: this client is known to be slow
+            slow.append(running.submit(get, port, query_path(RUNAWAY), impatient))
+            time.sleep(0.5)
+            status, refused, _ = get(port, query_path(RUNAWAY), impatient)  # a third: over its share
+            told_at = time.monotonic()
+            assert status == 429, refused["body"]
+            wait = float(refused["retry-after"])
+            early = running.submit(get, port, "/health", impatient)  # straight back, ignoring Retry-After
+            time.sleep(0.2)
+            other_status, _, other_seconds = get(port, "/health")  # another client meanwhile
+            assert other_status == 200 and other_seconds < 1.0
+            assert not early.done()
+            early_status, _, _ = early.result(timeout=30)
+            answered_after = time.monotonic() - told_at
+            assert early_status == 200
+            assert wait - 0.3 <= answered_after <= wait + 3.0, (wait, answered_after)
+            answers = [future.result(timeout=30) for future in slow]  # timed out or refused: told to wait
+            assert {status for status, _, _ in answers} <= {503, 429}
+            time.sleep(max(float(headers["retry-after"]) for _, headers, _ in answers) + 0.1)
+            status, _, seconds = get(port, "/health", impatient)  # it has waited: answered at once
+            assert status == 200 and seconds < 1.0
+    finally:
+        stop(server)
