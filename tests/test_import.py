@@ -92,7 +92,8 @@ def test_the_real_exocarta_file_imports_every_record_onto_the_curated_genes(kg: 
 
 
 def test_messy_rows_are_normalised_or_reported_with_their_line_numbers(kg: Settings, tmp_path: Path) -> None:
-    report = imported(kg, write(tmp_path, "VESICLEPEDIA_PROTEIN_MRNA_DETAILS_5.1.txt", MESSY), "vesiclepedia")
+    path = write(tmp_path, "VESICLEPEDIA_PROTEIN_MRNA_DETAILS_5.1.txt", MESSY)
+    report = imported(kg, path, "vesiclepedia", max_rejected=0.5)
     assert report.records == 5 and report.bad_rows == 3
     assert [line for line, _ in report.bad_examples] == [5, 6, 7]
     assert "not an NCBI Gene ID" in report.bad_examples[0][1] and "appears again" in report.bad_examples[2][1]
@@ -121,7 +122,7 @@ def test_messy_rows_are_normalised_or_reported_with_their_line_numbers(kg: Setti
 def test_experiment_details_with_missing_pubmed_ids(kg: Settings, tmp_path: Path) -> None:
     report = imported(kg, write(tmp_path, "experiments.txt", EXPERIMENTS), "vesiclepedia")
     assert report.kind == "experiments" and report.records == 2
-    assert report.normalised["PubMed ID '0' → none"] == 1
+    assert report.normalised["'0' in PUBMED ID read as missing"] == 1
     rows = ask(
         kg,
         "SELECT ?e ?p WHERE { ?e a exoowl:EVExperiment ; exoowl:recordId ?id "
@@ -145,13 +146,13 @@ def test_mirna_records_reuse_the_curated_mirna_by_name(kg: Settings, tmp_path: P
         "exoowl:observedMolecule ?m } ORDER BY ?m",
     )
     assert [r["m"].value for r in molecules] == [
-        "https://w3id.org/exoowl/id/exocarta/mirna/hsa-miR-99999",
+        "https://w3id.org/exoowl/id/exocarta/mirna/hsa-miR-99999/9606",
         "https://w3id.org/exoowl/id/mirna/MIMAT0000102",
     ]
 
 
 def test_a_reimport_replaces_the_graph_and_a_build_keeps_it(kg: Settings, tmp_path: Path) -> None:
-    imported(kg, write(tmp_path, "a.txt", MESSY))
+    imported(kg, write(tmp_path, "a.txt", MESSY), max_rejected=0.5)
     second = imported(kg, write(tmp_path, "b.txt", HEADER + "9\tprotein\t999999909\tNEW\tHomo sapiens\t1\tMS\n"))
     assert second.records == 1
     ids = ask(
@@ -180,7 +181,9 @@ def test_a_file_that_cannot_be_imported_changes_nothing(kg: Settings, tmp_path: 
 
 
 def test_the_command_reports_progress_bad_rows_and_normalisations(kg: Settings, tmp_path: Path) -> None:
-    result = run(kg, "import", "vesiclepedia", str(write(tmp_path, "v.txt", MESSY)))
+    refused = run(kg, "import", "vesiclepedia", str(write(tmp_path, "v.txt", MESSY)))
+    assert refused.returncode == 2 and "3 of 8 rows (37.5%) were rejected, more than 1%" in refused.stderr
+    result = run(kg, "import", "vesiclepedia", "--max-rejected", "0.5", str(write(tmp_path, "v.txt", MESSY)))
     assert result.returncode == 0, result.stderr
     assert "imported 5 cargo records" in result.stdout and "records/s" in result.stdout
     assert "v.txt:5: skipped: ENTREZ GENE ID 'not-a-number'" in result.stderr

@@ -20,7 +20,7 @@ from .api import open as open_kg
 from .build import build as run_build
 from .config import Settings, load_settings
 from .errors import ExoowlError, ValidationFailed
-from .importers import SOURCES, import_file
+from .importers import REJECTED_SHARE, SOURCES, import_file
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REVIEW
 from .query import GRAPH_FORMATS, SELECT_FORMATS, QueryResult, get_named_query, named_queries, parse_params, serialize
 from .reason import hermit_graphs
@@ -200,11 +200,23 @@ def query(
     type=click.DateTime(["%Y-%m-%d"]),
     help="Date the file was published or downloaded (default: the file's modification date).",
 )
-def import_(store: str | None, source: str, file: Path, version: str | None, released: Any) -> None:
-    """Import an ExoCarta or Vesiclepedia download (protein/mRNA, miRNA or experiment details).
+@click.option(
+    "--max-rejected",
+    type=click.FloatRange(0, 1),
+    default=REJECTED_SHARE,
+    show_default=True,
+    help="The largest share of rows that may be rejected; more, and nothing is imported (exit 2).",
+)
+def import_(
+    store: str | None, source: str, file: Path, version: str | None, released: Any, max_rejected: float
+) -> None:
+    """Import an ExoCarta or Vesiclepedia download: experiment, protein/mRNA, miRNA, lipid, PTM or
+    gene details, or a GPAD file of GO annotations.
 
     The file's kind is read from its header; its graph replaces any earlier import of that kind
-    from that source, atomically. Bad rows are reported with their line numbers and skipped."""
+    from that source, atomically. Bad rows are reported with their line numbers and skipped; when
+    more than --max-rejected of them are bad, nothing is imported. Values are mapped to ontology
+    terms through data/mappings/vocabulary/; the strings that reached no term are listed."""
     settings = load_settings({"store": store})
     with (
         click.progressbar(
@@ -234,6 +246,7 @@ def import_(store: str | None, source: str, file: Path, version: str | None, rel
             progress=progress,
             message=_progress,
             lock_timeout=settings.query_timeout * 10,
+            max_rejected=max_rejected,
         )
     for line, reason in report.bad_examples:
         click.echo(f"{file}:{line}: skipped: {reason}", err=True)
@@ -241,6 +254,14 @@ def import_(store: str | None, source: str, file: Path, version: str | None, rel
         click.echo(f"… and {report.bad_rows - len(report.bad_examples)} more bad rows", err=True)
     for what, count in sorted(report.normalised.items()):
         click.echo(f"normalised: {what}: {count} row(s)", err=True)
+    for column, (mapped, values) in report.coverage().items():
+        click.echo(
+            f"mapped: {column}: {mapped} of {values} values ({mapped / max(values, 1):.1%}) reached a term", err=True
+        )
+    for (column, text), count in sorted(report.unmapped.items(), key=lambda item: (item[0][0], -item[1], item[0][1])):
+        click.echo(f"unmapped: {column}: {text!r}: {count} value(s)", err=True)
+    for column, count in sorted(report.verbatim.items()):
+        click.echo(f"kept verbatim: column {column!r} (no mapping): {count} cell(s)", err=True)
     seconds = sum(report.seconds.values())
     click.echo(
         f"imported {report.records} {report.kind} records ({report.triples} triples) from {file.name} "

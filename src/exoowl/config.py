@@ -18,7 +18,7 @@ from .isolation import Lanes
 from .sparql_safety import Limits, Policy, RemoteAccess, named_node
 
 
-def _default_root() -> Path:
+def default_root() -> Path:
     """The project directory holding ontology/, data/ and queries/ (the source checkout)."""
     return Path(__file__).resolve().parents[2]
 
@@ -26,7 +26,7 @@ def _default_root() -> Path:
 @dataclass(frozen=True)
 class Settings:
     root: Path = field(
-        default_factory=_default_root,
+        default_factory=default_root,
         metadata={"env": "EXOOWL_ROOT", "flag": False, "help": "project directory with ontology/, data/ and queries/"},
     )
     store: Path | str = field(

@@ -22,13 +22,13 @@ Tab- or comma-separated, as released; the header row decides which.
 
 from __future__ import annotations
 
-import csv
+import hashlib
 import os
 import re
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,17 +37,24 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from .config import default_root
+from .downloads import GPAD, clean, open_download
 from .errors import InputError, StoreError, UsageError
 from .namespaces import EXOID, EXOOWL, IMPORT_GRAPHS, OBO
 from .remote import RemoteStore
 from .service import internal_query
 from .store import Store, StoreLocation, StoreProtocol
+from .vocabulary import Term, Vocabulary, key, load_all
 from .write import disk_problem, transaction
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 SEE_ALSO = "<http://www.w3.org/2000/01/rdf-schema#seeAlso>"
+RDFS_COMMENT = "<http://www.w3.org/2000/01/rdf-schema#comment>"
+RELATED_SYNONYM = "<http://www.geneontology.org/formats/oboInOwl#hasRelatedSynonym>"
 XSD_DATE = "<http://www.w3.org/2001/XMLSchema#date>"
+XSD_INTEGER = "<http://www.w3.org/2001/XMLSchema#integer>"
+REJECTED_SHARE = 0.01  # more of the rows than this rejected: the import fails and nothing changes
 IN_TAXON = f"<{OBO}RO_0002162>"
 BAD_ROWS_KEPT = 50
 ProgressCallback = Callable[[int, int, int], None]  # records, characters read, file size
@@ -105,12 +112,6 @@ CONTENT_TYPES = {
     )
 }
 
-KINDS: dict[str, tuple[str, ...]] = {
-    "cargo": ("CONTENT ID", "CONTENT TYPE", "ENTREZ GENE ID", "GENE SYMBOL", "SPECIES", "EXPERIMENT ID", "METHODS"),
-    "mirna": ("MIRNA ID", "SPECIES"),
-    "experiments": ("EXPERIMENT ID", "PUBMED ID", "SPECIES"),
-}
-
 
 @dataclass
 class ImportReport:
@@ -123,8 +124,19 @@ class ImportReport:
     bad_rows: int = 0
     bad_examples: list[tuple[int, str]] = field(default_factory=list)
     normalised: Counter[str] = field(default_factory=Counter)
+    mapped: Counter[str] = field(default_factory=Counter)  # column → values that reached a term
+    unmapped: Counter[tuple[str, str]] = field(default_factory=Counter)  # (column, string) → values
+    verbatim: Counter[str] = field(default_factory=Counter)  # column kept verbatim → cells
     seconds: dict[str, float] = field(default_factory=dict)
     build: Path | None = None
+
+    def coverage(self) -> dict[str, tuple[int, int]]:
+        """Per mapped column: (values that reached a term, all values)."""
+        columns = set(self.mapped) | {column for column, _ in self.unmapped}
+        missing: Counter[str] = Counter()
+        for (column, _), count in self.unmapped.items():
+            missing[column] += count
+        return {c: (self.mapped[c], self.mapped[c] + missing[c]) for c in sorted(columns)}
 
     def bad(self, line: int, reason: str) -> None:
         self.bad_rows += 1
@@ -158,69 +170,6 @@ def _o(local: str) -> str:
     return _iri(f"{EXOOWL}{local}")
 
 
-# reading ---------------------------------------------------------------------------------------
-def _header_key(name: str) -> str:
-    return " ".join(name.replace("\ufeff", "").strip().upper().split())
-
-
-def detect_kind(columns: list[str], path: Path | None = None) -> str:
-    present = set(columns)
-    for kind, needed in KINDS.items():
-        if set(needed) <= present:
-            return kind
-    raise InputError(
-        "the header matches no known download: expected the columns of a protein/mRNA file ("
-        + ", ".join(KINDS["cargo"])
-        + "), a miRNA file (MIRNA ID, SPECIES) or an experiment file "
-        "(EXPERIMENT ID, PUBMED ID, SPECIES); got " + ", ".join(columns),
-        path,
-        line=1,
-    )
-
-
-MAX_HEADER = 65536  # a download's header is a few hundred characters
-
-
-def _counted(handle: TextIO, counter: list[int]) -> Iterator[str]:
-    for line in handle:
-        counter[0] += len(line)
-        yield line
-
-
-def rows(path: Path, counter: list[int]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The header's column keys and the data rows with their line numbers."""
-    handle = path.open(encoding="utf-8", errors="replace", newline="")
-    header_line = handle.readline(MAX_HEADER + 1)
-    if len(header_line) > MAX_HEADER:
-        handle.close()
-        raise InputError(
-            f"the first line is over {MAX_HEADER} characters: not the header of an ExoCarta or Vesiclepedia download",
-            path,
-            line=1,
-        )
-    counter[0] += len(header_line)
-    delimiter = "\t" if "\t" in header_line else ","
-    columns = [_header_key(c) for c in next(csv.reader([header_line], delimiter=delimiter))]
-
-    def data() -> Iterator[tuple[int, list[str]]]:
-        reader = csv.reader(_counted(handle, counter), delimiter=delimiter)
-        try:
-            for fields in reader:
-                if fields and any(f.strip() for f in fields):
-                    yield reader.line_num + 1, fields
-        except csv.Error as exc:
-            raise InputError(
-                f"cannot be read as {'tab' if delimiter == chr(9) else 'comma'}-separated values "
-                f"({exc}); nothing was imported",
-                path,
-                line=reader.line_num + 1,
-            ) from None
-        finally:
-            handle.close()
-
-    return columns, data()
-
-
 # normalising -----------------------------------------------------------------------------------
 class Normaliser:
     def __init__(self, report: ImportReport) -> None:
@@ -251,8 +200,7 @@ class Normaliser:
 
     def pubmed(self, raw: str) -> str | None:
         value = raw.strip()
-        if not value or value == "0":
-            self.report.normalised[f"PubMed ID {value or 'empty'!r} → none"] += 1
+        if not value or value == "0":  # a 0 is already counted as a missing value when the cell was cleaned
             return None
         if not value.isdigit():
             self.report.normalised[f"PubMed ID {value!r} is not a number: left out"] += 1
@@ -261,28 +209,53 @@ class Normaliser:
 
 
 # records → N-Quads -----------------------------------------------------------------------------
-class Emitter:
-    """Writes one graph's N-Quads; remembers which genes and experiments it already described."""
+class BadRow(Exception):
+    """A row that cannot be imported; the message is the reason reported with its line."""
 
-    def __init__(
-        self,
-        out: TextIO,
-        graph: str,
-        source: Source,
-        file_node: str,
-        curated_genes: set[str],
-        known_mirnas: dict[str, str],
-    ) -> None:
+
+@dataclass
+class Lookups:
+    """What an import reads besides the file: the store's curated genes (N-Triples IRIs) and miRNA
+    labels (lower case → IRI), the mapping tables, and the miRBase names."""
+
+    curated_genes: set[str] = field(default_factory=set)
+    curated_mirnas: dict[str, str] = field(default_factory=dict)
+    vocabularies: dict[str, Vocabulary] = field(default_factory=dict)
+    specimen_classes: set[str] = field(default_factory=set)  # IRIs of exoowl:Specimen and its subclasses
+
+
+class Emitter:
+    """Writes one graph's N-Quads; remembers which genes, experiments and shared nodes it already
+    described, and counts how the mapped columns' values reached a term."""
+
+    def __init__(self, out: TextIO, graph: str, source: Source, file_node: str, lookups: Lookups, report: ImportReport):
         self.out, self.graph, self.source, self.file_node = out, _iri(graph), source, file_node
-        self.curated_genes, self.known_mirnas = curated_genes, known_mirnas
+        self.lookups, self.report = lookups, report
         self.genes: set[str] = set()
-        self.mirnas: dict[str, str] = {}  # lower-case name → node
+        self.mirnas: dict[str, str] = {}  # lower-case name and species → node
         self.experiments: set[str] = set()
+        self.described: set[str] = set()  # shared nodes (methods, lipids, cell lines) described already
         self.triples = 0
 
     def quad(self, s: str, p: str, o: str) -> None:
         self.out.write(f"{s} {p} {o} {self.graph} .\n")
         self.triples += 1
+
+    def first_time(self, node: str) -> bool:
+        if node in self.described:
+            return False
+        self.described.add(node)
+        return True
+
+    def terms(self, column: str, table: str, value: str) -> tuple[Term, ...]:
+        """The terms a mapping table gives a cell value (none when it lacks one), counted per column."""
+        vocabulary = self.lookups.vocabularies.get(table)
+        found = vocabulary.lookup(value) if vocabulary else None
+        if found:
+            self.report.mapped[column] += 1
+        else:
+            self.report.unmapped[(column, " ".join(value.split()))] += 1
+        return found or ()
 
     def species(self, node: str, name: str, taxon: str | None) -> None:
         if taxon:
@@ -296,7 +269,7 @@ class Emitter:
             return node
         self.genes.add(gene_id)
         self.quad(node, SEE_ALSO, _iri(self.source.gene_page.format(gene_id)))
-        if node in self.curated_genes:
+        if node in self.lookups.curated_genes:
             return node  # the curated gene: its label and identifiers are the review's
         self.quad(node, RDF_TYPE, _o("Gene"))
         self.quad(node, _o("ncbiGeneId"), _lit(gene_id))
@@ -307,16 +280,32 @@ class Emitter:
         return node
 
     def mirna(self, name: str, species: str, taxon: str | None) -> str:
-        known = self.known_mirnas.get(name.lower())
+        known = self.lookups.curated_mirnas.get(name.lower())
         if known:
             return _iri(known)
-        node = self.mirnas.get(name.lower())
-        if node is None:  # the first spelling names the node: miR-21 and MIR-21 are one miRNA
-            node = self.mirnas[name.lower()] = _id(f"{self.source.name}/mirna/{_slug(name)}")
+        scope = taxon or species.lower()
+        node = self.mirnas.get(f"{name.lower()} {scope}")
+        if node is None:  # one node per name and species: miR-21 and MIR-21 of one species are one miRNA
+            local = f"{self.source.name}/mirna/{_slug(name)}" + (f"/{_slug(scope)}" if scope else "")
+            node = self.mirnas[f"{name.lower()} {scope}"] = _id(local)
             self.quad(node, RDF_TYPE, _o("MicroRNA"))
             self.quad(node, RDFS_LABEL, _lit(name))
             self.species(node, species, taxon)
         return node
+
+    def named(self, kind: str, name: str, types: list[str]) -> str:
+        """A node shared by the rows naming the same thing the same way (a lipid, a method as the
+        database writes it), described once with its label and types."""
+        node = _id(f"{self.source.name}/{kind}/{_slug(key(name))}")
+        if self.first_time(node):
+            for kind_iri in dict.fromkeys(types):
+                self.quad(node, RDF_TYPE, _iri(kind_iri))
+            self.quad(node, RDFS_LABEL, _lit(name))
+        return node
+
+    def method(self, column: str, value: str, fallback: str) -> str:
+        types = [t.iri for t in self.terms(column, METHOD_TABLES[column], value) if t.types]
+        return self.named("method", value, types or [f"{EXOOWL}{fallback}"])
 
     def experiment(self, experiment_id: str) -> str:
         node = _id(f"{self.source.name}/experiment/{_slug(experiment_id)}")
@@ -328,26 +317,43 @@ class Emitter:
         return node
 
     def observation(
-        self,
-        record_id: str,
-        molecule: str,
-        content_type: str,
-        species: tuple[str, str | None],
-        experiment_id: str,
-        methods: str,
-        kind: str,
-    ) -> None:
+        self, kind: str, record_id: str, molecule: str, content_type: str, row: Row, species: tuple[str, str | None]
+    ) -> str:
         node = _id(f"{self.source.name}/{kind}/{_slug(record_id)}")
         self.quad(node, RDF_TYPE, _o("CargoObservation"))
+        self.species(node, *species)
         self.quad(node, _o("recordId"), _lit(record_id))
         self.quad(node, _o("observedMolecule"), molecule)
         self.quad(node, _o("contentType"), _lit(content_type))
-        self.species(node, *species)
+        experiment_id = row.get("EXPERIMENT ID")
         if experiment_id:
             self.quad(node, _o("inExperiment"), self.experiment(experiment_id))
-        for method in dict.fromkeys(m.strip() for m in methods.split("|") if m.strip()):
+        for method in row.many("METHODS"):
             self.quad(node, _o("detectionMethod"), _lit(method))
+            self.quad(node, _o("identifiedWith"), self.method("METHODS", method, "CharacterizationMethod"))
         self.quad(node, _o("importedFrom"), self.file_node)
+        return node
+
+    def cell_line(self, term: Term) -> str:
+        """The cell line node of a Cellosaurus term (the curated data's node for the same line)."""
+        accession = term.iri.rsplit("/", 1)[-1]
+        node = _id(f"cell-line/{accession}")
+        if self.first_time(node):
+            self.quad(node, RDF_TYPE, _o("CellLine"))
+            self.quad(node, RDFS_LABEL, _lit(term.label))
+            self.quad(node, _o("cellosaurusId"), _lit(accession))
+            self.quad(node, SEE_ALSO, _iri(term.iri))
+        return node
+
+    def verbatim(self, node: str, column: str, value: str) -> None:
+        cell = _iri(f"{node[1:-1]}/cell/{_slug(column)}")
+        self.quad(node, _o("hasVerbatimCell"), cell)
+        self.quad(cell, RDF_TYPE, _o("VerbatimCell"))
+        self.quad(cell, _o("columnName"), _lit(column))
+        self.quad(cell, _o("verbatimValue"), _lit(value))
+
+
+METHOD_TABLES = {"METHODS": "identification-methods", "ISOLATION METHOD": "isolation-methods"}
 
 
 class SeenIds:
@@ -376,66 +382,287 @@ class SeenIds:
 
 @dataclass
 class Row:
+    """One data row, its cells cleaned (trimmed, missing values empty), and the columns read so far."""
+
     line: int
     values: dict[str, str]
+    read: set[str] = field(default_factory=set)
 
     def get(self, key: str) -> str:
-        return self.values.get(key, "").strip()
+        self.read.add(key)
+        return self.values.get(key, "")
+
+    def required(self, key: str) -> str:
+        """A cell that must not be empty (else the row is bad)."""
+        value = self.get(key)
+        if not value:
+            raise BadRow(f"no {key}")
+        return value
+
+    def many(self, key: str, separators: str = "|") -> list[str]:
+        """A multi-valued cell's values, in order, each once."""
+        text = self.get(key)
+        for separator in separators[1:]:
+            text = text.replace(separator, separators[0])
+        return list(dict.fromkeys(v.strip() for v in text.split(separators[0]) if v.strip()))
 
 
-def _cargo(row: Row, emit: Emitter, norm: Normaliser) -> str | None:
-    """Emit one protein/mRNA record; a reason when the row is bad."""
-    record_id, gene_id = row.get("CONTENT ID"), row.get("ENTREZ GENE ID")
-    if not record_id:
-        return "no CONTENT ID"
+def _species(row: Row, norm: Normaliser) -> tuple[str, str | None]:
+    return norm.species(row.get("SPECIES"))
+
+
+def _gene_of(row: Row, emit: Emitter, species: tuple[str, str | None]) -> str:
+    gene_id = row.get("ENTREZ GENE ID")
     if not gene_id.isdigit():
-        return f"ENTREZ GENE ID {gene_id!r} is not an NCBI Gene ID"
-    species = norm.species(row.values.get("SPECIES", ""))
-    gene = emit.gene(gene_id, row.get("GENE SYMBOL"), *species)
-    emit.observation(
-        record_id,
-        gene,
-        norm.content_type(row.get("CONTENT TYPE")),
-        species,
-        row.get("EXPERIMENT ID"),
-        row.get("METHODS"),
-        "cargo",
-    )
-    return None
+        raise BadRow(f"ENTREZ GENE ID {gene_id!r} is not an NCBI Gene ID" if gene_id else "no ENTREZ GENE ID")
+    return emit.gene(gene_id, row.get("GENE SYMBOL"), *species)
 
 
-def _mirna(row: Row, emit: Emitter, norm: Normaliser) -> str | None:
-    name = row.get("MIRNA ID")
-    if not name:
-        return "no MIRNA ID"
+def _cargo(row: Row, emit: Emitter, norm: Normaliser) -> str:
+    """One protein/mRNA record."""
+    record_id = row.required("CONTENT ID")
+    species = _species(row, norm)
+    gene = _gene_of(row, emit, species)
+    return emit.observation("cargo", record_id, gene, norm.content_type(row.get("CONTENT TYPE")), row, species)
+
+
+def _mirna(row: Row, emit: Emitter, norm: Normaliser) -> str:
+    name = row.required("MIRNA ID")
+    gene_id = row.get("ENTREZ GENE ID")
+    if gene_id and not gene_id.isdigit():
+        raise BadRow(f"Entrez GENE ID {gene_id!r} is not an NCBI Gene ID")
     record_id = row.get("CONTENT ID") or f"line-{row.line}"
-    species = norm.species(row.values.get("SPECIES", ""))
-    emit.observation(
-        record_id, emit.mirna(name, *species), "miRNA", species, row.get("EXPERIMENT ID"), row.get("METHODS"), "mirna"
-    )
-    return None
+    species = _species(row, norm)
+    molecule = emit.mirna(name, *species)
+    content = norm.content_type(row.get("CONTENT TYPE") or "miRNA")
+    node = emit.observation("mirna", record_id, molecule, content, row, species)
+    gene = emit.gene(gene_id, "", *species) if gene_id else ""
+    if gene and emit.first_time(f"{molecule} {gene}"):
+        emit.quad(molecule, _o("encodedBy"), gene)
+    if row.get("COMMENTS"):
+        emit.quad(node, RDFS_COMMENT, _lit(row.get("COMMENTS")))
+    return node
 
 
-def _experiment(row: Row, emit: Emitter, norm: Normaliser) -> str | None:
-    experiment_id = row.get("EXPERIMENT ID")
-    if not experiment_id:
-        return "no EXPERIMENT ID"
+def _lipid(row: Row, emit: Emitter, norm: Normaliser) -> str:
+    record_id, name = row.required("CONTENT ID"), row.required("LIPID ID")
+    lipid = emit.named("lipid", name, [f"{EXOOWL}Lipid"])
+    content = norm.content_type(row.get("CONTENT TYPE") or "lipid")
+    return emit.observation("lipid", record_id, lipid, content, row, _species(row, norm))
+
+
+def _ptm(row: Row, emit: Emitter, norm: Normaliser) -> str:
+    record_id = row.required("PTM ID")
+    site = row.get("PTM SITE")
+    if site and not site.isdigit():
+        raise BadRow(f"PTM SITE {site!r} is not a sequence position")
+    species = _species(row, norm)
+    gene = _gene_of(row, emit, species)
+    node = emit.observation("ptm", record_id, gene, "protein", row, species)
+    if site:
+        emit.quad(node, _o("modificationSite"), _lit(site, XSD_INTEGER))
+    for column, predicate in (
+        ("PTM RESIDUE", "modifiedResidue"),
+        ("PTM TYPE", "modificationType"),
+        ("SEQUENCE ACCESSION IDENTIFIER", "sequenceAccession"),
+    ):
+        if row.get(column):
+            emit.quad(node, _o(predicate), _lit(row.get(column)))
+    return node
+
+
+def _genes(row: Row, emit: Emitter, norm: Normaliser) -> str:
+    node = _gene_of(row, emit, _species(row, norm))
+    if row.get("PRIMARY ID"):
+        emit.quad(node, _o("recordId"), _lit(row.get("PRIMARY ID")))
+    if row.get("GENE NAME"):
+        emit.quad(node, _o("geneName"), _lit(row.get("GENE NAME")))
+    for synonym in row.many("SYNONYMS"):
+        emit.quad(node, RELATED_SYNONYM, _lit(synonym))
+    if row.get("HGNC"):
+        emit.quad(node, _o("hgncId"), _lit(row.get("HGNC")))
+    if row.get("MIM"):
+        emit.quad(node, _o("mimId"), _lit(row.get("MIM")))
+    emit.quad(node, _o("importedFrom"), emit.file_node)
+    return node
+
+
+def _experiment(row: Row, emit: Emitter, norm: Normaliser) -> str:
+    experiment_id = row.required("EXPERIMENT ID")
     node = emit.experiment(experiment_id)
     pubmed = norm.pubmed(row.get("PUBMED ID"))
     if pubmed:
         emit.quad(node, _o("pubmedId"), _lit(pubmed))
         emit.quad(node, SEE_ALSO, _iri(f"https://pubmed.ncbi.nlm.nih.gov/{pubmed}/"))
-    for species in dict.fromkeys(s for s in row.get("SPECIES").split("|") if s.strip()):
+    for species in row.many("SPECIES"):
         emit.species(node, *norm.species(species))
-    if row.get("SAMPLE"):
-        emit.quad(node, _o("sampleAsReported"), _lit(row.get("SAMPLE")))
-    for vesicle in dict.fromkeys(v.strip() for v in row.get("VESICLE TYPE").split("/") if v.strip()):
-        emit.quad(node, _o("vesicleTypeAsReported"), _lit(vesicle))
+    year = row.get("YEAR")
+    if year.isdigit() and len(year) == 4:
+        emit.quad(node, _o("publicationYear"), _lit(year, XSD_INTEGER))
+    elif year:
+        norm.report.normalised[f"YEAR {year!r} is not a year: left out"] += 1
+    for column, predicate in (
+        ("EXPERIMENT DESCRIPTION", "descriptionAsReported"),
+        ("SAMPLE", "sampleAsReported"),
+        ("SAMPLE NAME", "sampleNameAsReported"),
+    ):
+        if row.get(column):
+            emit.quad(node, _o(predicate), _lit(row.get(column)))
+    _sample(row, emit, node)
+    for value in row.many("IDENTIFICATIONS"):
+        emit.quad(node, _o("identificationsAsReported"), _lit(value))
+        emit.terms("IDENTIFICATIONS", "identifications", value)
+    for value in row.many("METHODS"):
+        emit.quad(node, _o("identificationMethodAsReported"), _lit(value))
+        emit.quad(node, _o("identifiedWith"), emit.method("METHODS", value, "CharacterizationMethod"))
+    for value in row.many("ISOLATION METHOD"):
+        emit.quad(node, _o("isolationMethodAsReported"), _lit(value))
+        emit.quad(node, _o("isolatedWith"), emit.method("ISOLATION METHOD", value, "IsolationMethod"))
+    for value in row.many("VESICLE TYPE", "/|"):
+        emit.quad(node, _o("vesicleTypeAsReported"), _lit(value))
+        vesicle = _iri(f"{node[1:-1]}/vesicle/{_slug(key(value))}")
+        emit.quad(node, _o("studiesVesicle"), vesicle)
+        types = [t.iri for t in emit.terms("VESICLE TYPE", "vesicle-types", value) if t.types]
+        for vesicle_type in types or [f"{EXOOWL}ExtracellularVesicle"]:
+            emit.quad(vesicle, RDF_TYPE, _iri(vesicle_type))
+        emit.quad(vesicle, RDFS_LABEL, _lit(f"{value} of experiment {experiment_id}"))
     emit.quad(node, _o("importedFrom"), emit.file_node)
-    return None
+    return node
 
 
-READERS = {"cargo": _cargo, "mirna": _mirna, "experiments": _experiment}
+def _sample(row: Row, emit: Emitter, experiment: str) -> None:
+    """The experiment's sample as the mapping tables resolve it: its kind (sample source), what it
+    was (specimen, tissue, cell type) and, for a cell line, the line."""
+    sources = row.many("SAMPLE SOURCE")
+    sample = _iri(f"{experiment[1:-1]}/sample")
+    kinds: list[Term] = []
+    for code in sources:
+        emit.quad(experiment, _o("sampleSourceAsReported"), _lit(code))
+        kinds += emit.terms("SAMPLE SOURCE", "sample-sources", code)
+    if row.get("SAMPLE"):
+        kinds += emit.terms("SAMPLE", "samples", row.get("SAMPLE"))
+    if row.get("SAMPLE") or sources:
+        emit.quad(experiment, _o("hasSample"), sample)
+        emit.quad(sample, RDFS_LABEL, _lit(row.get("SAMPLE") or f"sample of experiment {row.get('EXPERIMENT ID')}"))
+    for term in kinds:  # specimen classes type the sample; other terms (UBERON, CL, cells) name what it was of
+        if term.types and term.iri in emit.lookups.specimen_classes:
+            emit.quad(sample, RDF_TYPE, _iri(term.iri))
+        elif term.types:
+            emit.quad(sample, _o("sampleOfType"), _iri(term.iri))
+    name = row.get("SAMPLE NAME")
+    if name and "cl" in sources:
+        for term in emit.terms("SAMPLE NAME", "cell-lines", name):
+            emit.quad(experiment, _o("usesCellLine"), emit.cell_line(term))
+
+
+GPAD_EXTENSIONS = {"produced_by": "extensionProducedBy", "part_of": "extensionPartOf"}
+EXTENSION = re.compile(r"(\w+)\(([A-Za-z]+):([A-Za-z0-9_]+)\)")
+
+
+def _go_annotation(row: Row, emit: Emitter, norm: Normaliser) -> str:
+    """One GPAD 1.1 line: a GO annotation record of a gene product or RNA."""
+    database, entity, term = row.get("DB"), row.get("DB OBJECT ID"), row.get("GO ID")
+    if not database or not entity:
+        raise BadRow("no DB or DB Object ID")
+    if not re.fullmatch(r"GO:\d{7}", term):
+        raise BadRow(f"GO ID {term!r} is not a GO identifier")
+    evidence = row.get("EVIDENCE CODE")
+    if evidence and not re.fullmatch(r"ECO:\d{7}", evidence):
+        raise BadRow(f"Evidence Code {evidence!r} is not an ECO identifier")
+    digest = hashlib.sha1("\t".join(row.values.values()).encode()).hexdigest()[:20]
+    node = _id(f"{emit.source.name}/go-annotation/{digest}")
+    subject = _iri(f"https://identifiers.org/{_slug(database)}:{_slug(entity)}")
+    emit.quad(node, RDF_TYPE, _o("GOAnnotation"))
+    emit.quad(node, _o("annotatedEntity"), subject)
+    taxon = entity.rsplit("_", 1)[-1] if database.casefold() == "rnacentral" and "_" in entity else ""
+    if taxon.isdigit() and emit.first_time(subject):
+        emit.quad(subject, IN_TAXON, _iri(f"{OBO}NCBITaxon_{taxon}"))
+    if row.get("QUALIFIER"):
+        emit.quad(node, _o("annotationQualifier"), _lit(row.get("QUALIFIER")))
+    emit.quad(node, _o("annotationTerm"), _iri(f"{OBO}{term.replace(':', '_')}"))
+    for reference in row.many("DB:REFERENCE(S)"):
+        pubmed = reference.removeprefix("PMID:")
+        if pubmed != reference and pubmed.isdigit():
+            emit.quad(node, _o("pubmedId"), _lit(pubmed))
+            emit.quad(node, SEE_ALSO, _iri(f"https://pubmed.ncbi.nlm.nih.gov/{pubmed}/"))
+        else:
+            emit.verbatim(node, "DB:REFERENCE(S)", reference)
+    if evidence:
+        emit.quad(node, _o("hasEvidence"), _iri(f"{OBO}{evidence.replace(':', '_')}"))
+    day = row.get("DATE")
+    if re.fullmatch(r"\d{8}", day):
+        emit.quad(node, _o("annotationDate"), _lit(f"{day[:4]}-{day[4:6]}-{day[6:]}", XSD_DATE))
+    if row.get("ASSIGNED BY"):
+        emit.quad(node, _o("assignedBy"), _lit(row.get("ASSIGNED BY")))
+    extension = row.get("ANNOTATION EXTENSION")
+    if extension:
+        emit.quad(node, _o("annotationExtension"), _lit(extension))
+        for relation, prefix, local in EXTENSION.findall(extension):
+            if relation in GPAD_EXTENSIONS:
+                emit.quad(node, _o(GPAD_EXTENSIONS[relation]), _iri(f"{OBO}{prefix}_{local}"))
+    emit.quad(node, _o("importedFrom"), emit.file_node)
+    return node
+
+
+READERS: dict[str, Callable[[Row, Emitter, Normaliser], str]] = {
+    "cargo": _cargo,
+    "mirna": _mirna,
+    "lipid": _lipid,
+    "ptm": _ptm,
+    "genes": _genes,
+    "experiments": _experiment,
+    "go-annotations": _go_annotation,
+}
+
+
+def write_nquads(
+    path: Path,
+    out: TextIO,
+    source: Source,
+    report: ImportReport,
+    released: date,
+    version: str | None,
+    lookups: Lookups,
+    progress: ProgressCallback,
+) -> None:
+    counter = [0]
+    download, data = open_download(path, counter)
+    kind = download.kind
+    report.kind = kind.name
+    report.graph = import_graph(source.name, kind.name)
+    emit = Emitter(out, report.graph, source, _id(f"{source.name}/file/{_slug(path.name)}"), lookups, report)
+    _file_node(emit, path, source, version, released)
+    norm, read = Normaliser(report), READERS[kind.name]
+    size = max(path.stat().st_size, 1)
+    seen = SeenIds()
+    columns = download.columns
+    for line, fields in data:
+        if kind is GPAD and len(fields) < len(columns):
+            fields += [""] * (len(columns) - len(fields))  # GPAD's optional last columns may be left off
+        if len(fields) != len(columns):
+            report.bad(line, f"{len(fields)} fields where the header has {len(columns)}")
+            continue
+        row = Row(line, {c: clean(v, c, report.normalised) for c, v in zip(columns, fields, strict=True)})
+        record_key = row.values.get(kind.key, "") if kind.key else ""
+        if record_key and record_key in seen:
+            report.bad(line, f"record {record_key} appears again (the first is kept)")
+            continue
+        try:
+            node = read(row, emit, norm)
+        except BadRow as exc:
+            report.bad(line, str(exc))
+            continue
+        for column in columns:  # nothing is dropped: a column no reader maps is kept verbatim
+            if column not in row.read and row.values[column]:
+                emit.verbatim(node, column, row.values[column])
+                report.verbatim[column] += 1
+        if record_key:
+            seen.add(record_key)
+        report.records += 1
+        if report.records % 20000 == 0:
+            progress(report.records, counter[0], size)
+    progress(report.records, counter[0], size)
+    report.triples = emit.triples
 
 
 # the import ------------------------------------------------------------------------------------
@@ -454,55 +681,16 @@ def _file_node(emit: Emitter, path: Path, source: Source, version: str | None, r
         emit.quad(node, _o("releaseVersion"), _lit(version))
 
 
-def curated_lookups(store: StoreProtocol | None) -> tuple[set[str], dict[str, str]]:
-    """The curated genes (N-Triples IRIs) and miRNA labels (lower case → IRI) of a store."""
-    if store is None:
-        return set(), {}
-    genes = {str(row["gene"]) for row in store.query(internal_query("curated-genes"))}
-    mirnas = {row["label"].value.lower(): row["mirna"].value for row in store.query(internal_query("curated-mirnas"))}
-    return genes, mirnas
-
-
-def write_nquads(
-    path: Path,
-    out: TextIO,
-    source: Source,
-    report: ImportReport,
-    released: date,
-    version: str | None,
-    lookups: tuple[set[str], dict[str, str]],
-    progress: ProgressCallback,
-) -> None:
-    counter = [0]
-    columns, data = rows(path, counter)
-    report.kind = detect_kind(columns, path)
-    report.graph = import_graph(source.name, report.kind)
-    genes, mirnas = lookups
-    emit = Emitter(out, report.graph, source, _id(f"{source.name}/file/{_slug(path.name)}"), genes, mirnas)
-    _file_node(emit, path, source, version, released)
-    norm, read = Normaliser(report), READERS[report.kind]
-    size = max(path.stat().st_size, 1)
-    seen = SeenIds()
-    for line, fields in data:
-        if len(fields) != len(columns):
-            report.bad(line, f"{len(fields)} fields where the header has {len(columns)}")
-            continue
-        row = Row(line, dict(zip(columns, fields, strict=True)))
-        key = row.get("CONTENT ID") if report.kind != "experiments" else row.get("EXPERIMENT ID")
-        if key and key in seen and report.kind != "mirna":
-            report.bad(line, f"record {key} appears again (the first is kept)")
-            continue
-        reason = read(row, emit, norm)
-        if reason:
-            report.bad(line, reason)
-            continue
-        if key:
-            seen.add(key)
-        report.records += 1
-        if report.records % 20000 == 0:
-            progress(report.records, counter[0], size)
-    progress(report.records, counter[0], size)
-    report.triples = emit.triples
+def curated_lookups(store: StoreProtocol | None, vocabularies: dict[str, Vocabulary] | None = None) -> Lookups:
+    """The curated genes and miRNA labels of a store, with the mapping tables."""
+    lookups = Lookups(vocabularies=vocabularies or {})
+    if store is not None:
+        lookups.curated_genes = {str(row["gene"]) for row in store.query(internal_query("curated-genes"))}
+        lookups.curated_mirnas = {
+            row["label"].value.lower(): row["mirna"].value for row in store.query(internal_query("curated-mirnas"))
+        }
+        lookups.specimen_classes = {row["class"].value for row in store.query(internal_query("specimen-classes"))}
+    return lookups
 
 
 def import_file(
@@ -515,10 +703,13 @@ def import_file(
     progress: ProgressCallback = lambda *_: None,
     message: Callable[[str], None] = lambda _: None,
     lock_timeout: float = 300.0,
+    vocabularies: dict[str, Vocabulary] | None = None,
+    max_rejected: float = REJECTED_SHARE,
 ) -> ImportReport:
     """Import one download file into its graph (replacing the graph of an earlier import of the same
-    kind from the same source) and commit; the store is unchanged on any error. ``target`` is a
-    local store location or a SPARQL server."""
+    kind from the same source) and commit; the store is unchanged on any error, and when more than
+    ``max_rejected`` of the rows are rejected. ``target`` is a local store location or a SPARQL
+    server; ``vocabularies`` the mapping tables (default: the project's ``data/mappings/vocabulary``)."""
     if source_name not in SOURCES:
         raise UsageError(f"unknown source {source_name!r}: choose {' or '.join(SOURCES)}")
     if not path.is_file():
@@ -531,11 +722,12 @@ def import_file(
     scratch = _scratch_file(None if isinstance(target, RemoteStore) else target)
     try:
         started = time.perf_counter()
+        tables = default_vocabularies() if vocabularies is None else vocabularies
         if isinstance(target, RemoteStore):
-            lookups = curated_lookups(target)
+            lookups = curated_lookups(target, tables)
         else:
             with Store.open(target.path) as store:
-                lookups = curated_lookups(store)
+                lookups = curated_lookups(store, tables)
         try:
             with scratch.open("w", encoding="utf-8") as out:
                 write_nquads(path, out, source, report, released, version or _release_version(path), lookups, progress)
@@ -546,6 +738,7 @@ def import_file(
             raise InputError(
                 f"no record could be imported ({report.bad_rows} bad row(s)); the store was not changed", path
             )
+        _refuse_many_rejections(report, max_rejected)
         message(f"loading {report.triples} triples into {report.graph} …")
         started = time.perf_counter()
         if isinstance(target, RemoteStore):
@@ -556,6 +749,22 @@ def import_file(
     finally:
         scratch.unlink(missing_ok=True)
     return report
+
+
+def default_vocabularies() -> dict[str, Vocabulary]:
+    """The project's mapping tables (``data/mappings/vocabulary``)."""
+    return load_all(default_root() / "data" / "mappings" / "vocabulary")
+
+
+def _refuse_many_rejections(report: ImportReport, max_rejected: float) -> None:
+    rows = report.records + report.bad_rows
+    if report.bad_rows > max_rejected * rows:
+        first = "; ".join(f"line {line}: {reason}" for line, reason in report.bad_examples[:5])
+        raise InputError(
+            f"{report.bad_rows} of {rows} rows ({report.bad_rows / rows:.1%}) were rejected, more than "
+            f"{max_rejected:.0%} (--max-rejected); the store was not changed (first: {first})",
+            report.path,
+        )
 
 
 def _scratch_file(location: StoreLocation | None) -> Path:
