@@ -44,7 +44,7 @@ from .namespaces import EXOID, EXOOWL, IMPORT_GRAPHS, OBO
 from .remote import RemoteStore
 from .service import internal_query
 from .store import Store, StoreLocation, StoreProtocol
-from .vocabulary import Term, Vocabulary, key, load_all
+from .vocabulary import Disease, Term, Vocabulary, key, load_all, load_cell_line_diseases
 from .write import disk_problem, transaction
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -54,6 +54,7 @@ RDFS_COMMENT = "<http://www.w3.org/2000/01/rdf-schema#comment>"
 RELATED_SYNONYM = "<http://www.geneontology.org/formats/oboInOwl#hasRelatedSynonym>"
 XSD_DATE = "<http://www.w3.org/2001/XMLSchema#date>"
 XSD_INTEGER = "<http://www.w3.org/2001/XMLSchema#integer>"
+MAPPINGS = default_root() / "data" / "mappings"
 REJECTED_SHARE = 0.01  # more of the rows than this rejected: the import fails and nothing changes
 IN_TAXON = f"<{OBO}RO_0002162>"
 BAD_ROWS_KEPT = 50
@@ -172,8 +173,8 @@ def _o(local: str) -> str:
 
 # normalising -----------------------------------------------------------------------------------
 class Normaliser:
-    def __init__(self, report: ImportReport) -> None:
-        self.report = report
+    def __init__(self, report: ImportReport, species_table: Vocabulary | None = None) -> None:
+        self.report, self.species_table = report, species_table
 
     def content_type(self, raw: str) -> str:
         value = raw.strip()
@@ -186,8 +187,18 @@ class Normaliser:
         return canonical
 
     def species(self, raw: str) -> tuple[str, str | None]:
-        """(normalised name, NCBI taxon number or None)."""
+        """(normalised name, NCBI taxon number or None): the species table's NCBITaxon term, else a
+        few common names."""
         value = " ".join(raw.split())
+        if not value:
+            return value, None
+        for term in (self.species_table.lookup(value) or ()) if self.species_table else ():
+            if term.iri.startswith(f"{OBO}NCBITaxon_"):
+                self.report.mapped["SPECIES"] += 1
+                if term.label != value:
+                    self.report.normalised[f"species {value!r} → {term.label!r}"] += 1
+                return term.label, term.iri.removeprefix(f"{OBO}NCBITaxon_")
+        self.report.unmapped[("SPECIES", value)] += 1
         key = SPECIES_ALIASES.get(value.lower(), value.lower())
         if key in TAXA:
             name, taxon = TAXA[key]
@@ -222,6 +233,8 @@ class Lookups:
     curated_mirnas: dict[str, str] = field(default_factory=dict)
     vocabularies: dict[str, Vocabulary] = field(default_factory=dict)
     specimen_classes: set[str] = field(default_factory=set)  # IRIs of exoowl:Specimen and its subclasses
+    curated_cancers: dict[str, str] = field(default_factory=dict)  # MONDO CURIE → the curated cancer's IRI
+    cell_line_diseases: dict[str, Disease] = field(default_factory=dict)  # CVCL_0000 → its cancer
 
 
 class Emitter:
@@ -343,6 +356,22 @@ class Emitter:
             self.quad(node, RDFS_LABEL, _lit(term.label))
             self.quad(node, _o("cellosaurusId"), _lit(accession))
             self.quad(node, SEE_ALSO, _iri(term.iri))
+            disease = self.lookups.cell_line_diseases.get(accession)
+            if disease:
+                self.quad(node, _o("hasCancerOfOrigin"), self.cancer(disease.curie, disease.label))
+        return node
+
+    def cancer(self, curie: str, label: str) -> str:
+        """The cancer of a MONDO term: the curated one, or one described here once."""
+        curated = self.lookups.curated_cancers.get(curie)
+        if curated:
+            return _iri(curated)
+        node = _id(f"cancer/{curie.replace(':', '_')}")
+        if self.first_time(node):
+            self.quad(node, RDF_TYPE, _o("Cancer"))
+            self.quad(node, RDF_TYPE, _iri(f"{OBO}{curie.replace(':', '_')}"))
+            self.quad(node, RDFS_LABEL, _lit(label))
+            self.quad(node, _o("mondoId"), _lit(curie))
         return node
 
     def verbatim(self, node: str, column: str, value: str) -> None:
@@ -549,10 +578,20 @@ def _sample(row: Row, emit: Emitter, experiment: str) -> None:
             emit.quad(sample, RDF_TYPE, _iri(term.iri))
         elif term.types:
             emit.quad(sample, _o("sampleOfType"), _iri(term.iri))
-    name = row.get("SAMPLE NAME")
-    if name and "cl" in sources:
-        for term in emit.terms("SAMPLE NAME", "cell-lines", name):
-            emit.quad(experiment, _o("usesCellLine"), emit.cell_line(term))
+    diseases = list(emit.terms("SAMPLE", "sample-diseases", row.get("SAMPLE"))) if row.get("SAMPLE") else []
+    for name in row.many("SAMPLE NAME"):
+        if "cl" in sources:
+            for term in emit.terms("SAMPLE NAME", "cell-lines", name):
+                line = emit.cell_line(term)
+                emit.quad(experiment, _o("usesCellLine"), line)
+                disease = emit.lookups.cell_line_diseases.get(term.iri.rsplit("/", 1)[-1])
+                if disease:
+                    emit.quad(experiment, _o("studiesCancer"), emit.cancer(disease.curie, disease.label))
+        else:  # a tissue's or fluid's sample name may say which disease it was of
+            diseases += emit.terms("SAMPLE NAME (disease)", "sample-diseases", name)
+    for term in diseases:
+        if term.curie.startswith("MONDO:"):
+            emit.quad(experiment, _o("studiesCancer"), emit.cancer(term.curie, term.label))
 
 
 GPAD_EXTENSIONS = {"produced_by": "extensionProducedBy", "part_of": "extensionPartOf"}
@@ -632,7 +671,7 @@ def write_nquads(
     report.graph = import_graph(source.name, kind.name)
     emit = Emitter(out, report.graph, source, _id(f"{source.name}/file/{_slug(path.name)}"), lookups, report)
     _file_node(emit, path, source, version, released)
-    norm, read = Normaliser(report), READERS[kind.name]
+    norm, read = Normaliser(report, lookups.vocabularies.get("species")), READERS[kind.name]
     size = max(path.stat().st_size, 1)
     seen = SeenIds()
     columns = download.columns
@@ -690,6 +729,12 @@ def curated_lookups(store: StoreProtocol | None, vocabularies: dict[str, Vocabul
             row["label"].value.lower(): row["mirna"].value for row in store.query(internal_query("curated-mirnas"))
         }
         lookups.specimen_classes = {row["class"].value for row in store.query(internal_query("specimen-classes"))}
+        lookups.curated_cancers = {
+            row["mondo"].value: row["cancer"].value for row in store.query(internal_query("curated-cancers"))
+        }
+    lookups.cell_line_diseases = load_cell_line_diseases(
+        default_root() / "data" / "mappings" / "cell_line_diseases.tsv"
+    )
     return lookups
 
 
@@ -753,7 +798,7 @@ def import_file(
 
 def default_vocabularies() -> dict[str, Vocabulary]:
     """The project's mapping tables (``data/mappings/vocabulary``)."""
-    return load_all(default_root() / "data" / "mappings" / "vocabulary")
+    return load_all(MAPPINGS / "vocabulary")
 
 
 def _refuse_many_rejections(report: ImportReport, max_rejected: float) -> None:

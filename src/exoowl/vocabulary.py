@@ -135,3 +135,30 @@ def load(path: Path) -> Vocabulary:
 def load_all(directory: Path) -> dict[str, Vocabulary]:
     """Every mapping table of a directory, by name (file name without ``.sssom.tsv``)."""
     return {v.name: v for v in (load(p) for p in sorted(directory.glob("*.sssom.tsv")))}
+
+
+@dataclass(frozen=True)
+class Disease:
+    curie: str  # MONDO:0000000
+    label: str
+
+
+def load_cell_line_diseases(path: Path) -> dict[str, Disease]:
+    """``data/mappings/cell_line_diseases.tsv``: a cancer cell line's disease (DepMap's, as a MONDO
+    term), by Cellosaurus accession (``CVCL_0062``); empty when the file is absent."""
+    if not path.is_file():
+        return {}
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    header = lines[0].split("\t") if lines else []
+    if not {"cellosaurus_accession", "mondo_id", "mondo_label"} <= set(header):
+        raise InputError("the header must have cellosaurus_accession, mondo_id and mondo_label", path)
+    diseases: dict[str, Disease] = {}
+    for number, line in enumerate(lines[1:], 2):
+        row = dict(zip(header, line.split("\t"), strict=False))
+        if row.get("mondo_id", "").startswith("MONDO:"):
+            diseases[row["cellosaurus_accession"].replace(":", "_")] = Disease(
+                row["mondo_id"], row.get("mondo_label", "")
+            )
+        elif row.get("mondo_id"):
+            raise InputError(f"{row['mondo_id']!r} is not a MONDO CURIE", path, line=number)
+    return diseases
