@@ -292,6 +292,8 @@ class MiRBase:
         live = [e for e in entries if e.current_name]
         if not live:
             return _Outcome(reason=REMOVED)
+        current = {e.name for e in live if e.name == e.current_name}
+        live = [e for e in live if e.name == e.current_name or e.name not in current]  # a v22 name wins
         named = frozenset(e.accession for e in live)
         agree = (PARALOGS,) if len(named) > 1 else ()
         products = frozenset(m for e in live for m in e.matures)
@@ -318,9 +320,11 @@ def _spelling(name: str) -> tuple[str, tuple[str, ...]]:
     text = "".join(stripped.split())
     if text != stripped:
         steps += (SPACES,)
-    separated = re.sub(r"^([A-Za-z]{2,4}\d?)[._](?=(?:mir|let)[._-])", r"\1-", text, flags=re.IGNORECASE)
+    # hsa.miR.378a.3p: with no dash every dot or underscore separates; else only one before the arm
+    # (miR-211.5p), as mmu-miR-1982.1 is a miRBase name
+    text_ = re.sub(r"[._]", "-", text) if "-" not in text else _DOT_ARM.sub(r"-\g<arm>", text)
+    separated = re.sub(r"^([A-Za-z]{2,4}\d?)[._](?=(?:mir|let)[._-])", r"\1-", text_, flags=re.IGNORECASE)
     separated = re.sub(r"^((?:[A-Za-z]{2,4}\d?-)?(?:mir|let))[._]", r"\1-", separated, flags=re.IGNORECASE)
-    separated = _DOT_ARM.sub(r"-\g<arm>", separated)
     if separated != text:
         steps += (SEPARATORS,)
     return separated, steps
