@@ -40,6 +40,9 @@ import pyoxigraph as ox
 from .config import default_root
 from .downloads import GPAD, clean, open_download
 from .errors import InputError, StoreError, UsageError
+from .mirbase import TABLE as MIRBASE_TABLE
+from .mirbase import MiRBase, Resolution
+from .mirbase import load as load_mirbase
 from .namespaces import EXOID, EXOOWL, IMPORT_GRAPHS, OBO
 from .remote import RemoteStore
 from .service import internal_query
@@ -235,6 +238,11 @@ class Lookups:
     specimen_classes: set[str] = field(default_factory=set)  # IRIs of exoowl:Specimen and its subclasses
     curated_cancers: dict[str, str] = field(default_factory=dict)  # MONDO CURIE → the curated cancer's IRI
     cell_line_diseases: dict[str, Disease] = field(default_factory=dict)  # CVCL_0000 → its cancer
+    mirbase: MiRBase | None = None  # miRBase v22 names: miRNA records resolved to MIMAT accessions
+
+    @property
+    def curated_mirna_nodes(self) -> set[str]:
+        return set(self.curated_mirnas.values())
 
 
 class Emitter:
@@ -248,6 +256,7 @@ class Emitter:
         self.mirnas: dict[str, str] = {}  # lower-case name and species → node
         self.experiments: set[str] = set()
         self.described: set[str] = set()  # shared nodes (methods, lipids, cell lines) described already
+        self.resolutions: dict[str, Resolution] = {}  # miRNA name and taxon → its resolution
         self.triples = 0
 
     def quad(self, s: str, p: str, o: str) -> None:
@@ -293,6 +302,14 @@ class Emitter:
         return node
 
     def mirna(self, name: str, species: str, taxon: str | None) -> str:
+        """The miRNA a record names: the mature miRNA of its miRBase v22 accession (the curated
+        node for the same accession), else the curated miRNA of that label, else one node per name
+        and species."""
+        resolution = self.resolve_mirna(name, taxon)
+        if resolution.accession:
+            self.report.mapped["MIRNA ID"] += 1
+            return self.mature_mirna(resolution)
+        self.report.unmapped[("MIRNA ID", f"{name} ({resolution.reason})")] += 1
         known = self.lookups.curated_mirnas.get(name.lower())
         if known:
             return _iri(known)
@@ -304,6 +321,28 @@ class Emitter:
             self.quad(node, RDF_TYPE, _o("MicroRNA"))
             self.quad(node, RDFS_LABEL, _lit(name))
             self.species(node, species, taxon)
+        return node
+
+    def resolve_mirna(self, name: str, taxon: str | None) -> Resolution:
+        cache_key = f"{name}\t{taxon}"
+        found = self.resolutions.get(cache_key)
+        if found is None:
+            mirbase = self.lookups.mirbase
+            found = mirbase.resolve(name, taxon) if mirbase else Resolution(name, taxon, reason="no miRBase table")
+            self.resolutions[cache_key] = found
+        return found
+
+    def mature_mirna(self, resolution: Resolution) -> str:
+        accession = resolution.accession or ""
+        node = _id(f"mirna/{accession}")
+        if node[1:-1] not in self.lookups.curated_mirna_nodes and self.first_time(node):
+            self.quad(node, RDF_TYPE, _o("MicroRNA"))
+            self.quad(node, RDFS_LABEL, _lit(resolution.name_v22 or accession))
+            self.quad(node, _o("mirbaseAccession"), _lit(accession))
+            self.quad(node, _o("mirbaseName"), _lit(resolution.name_v22 or ""))
+            if resolution.taxon:
+                self.quad(node, IN_TAXON, _iri(f"{OBO}NCBITaxon_{resolution.taxon}"))
+            self.quad(node, SEE_ALSO, _iri(f"https://www.mirbase.org/mature/{accession}"))
         return node
 
     def named(self, kind: str, name: str, types: list[str]) -> str:
@@ -578,7 +617,8 @@ def _sample(row: Row, emit: Emitter, experiment: str) -> None:
             emit.quad(sample, RDF_TYPE, _iri(term.iri))
         elif term.types:
             emit.quad(sample, _o("sampleOfType"), _iri(term.iri))
-    diseases = list(emit.terms("SAMPLE", "sample-diseases", row.get("SAMPLE"))) if row.get("SAMPLE") else []
+    sample_text = row.get("SAMPLE")
+    diseases = list(emit.terms("SAMPLE (disease)", "sample-diseases", sample_text)) if sample_text else []
     for name in row.many("SAMPLE NAME"):
         if "cl" in sources:
             for term in emit.terms("SAMPLE NAME", "cell-lines", name):
@@ -721,7 +761,8 @@ def _file_node(emit: Emitter, path: Path, source: Source, version: str | None, r
 
 
 def curated_lookups(store: StoreProtocol | None, vocabularies: dict[str, Vocabulary] | None = None) -> Lookups:
-    """The curated genes and miRNA labels of a store, with the mapping tables."""
+    """What an import reads besides its file: the store's curated genes, miRNAs, cancers and specimen
+    classes, the mapping tables given, the cell lines' diseases and the miRBase names."""
     lookups = Lookups(vocabularies=vocabularies or {})
     if store is not None:
         lookups.curated_genes = {str(row["gene"]) for row in store.query(internal_query("curated-genes"))}
@@ -732,9 +773,9 @@ def curated_lookups(store: StoreProtocol | None, vocabularies: dict[str, Vocabul
         lookups.curated_cancers = {
             row["mondo"].value: row["cancer"].value for row in store.query(internal_query("curated-cancers"))
         }
-    lookups.cell_line_diseases = load_cell_line_diseases(
-        default_root() / "data" / "mappings" / "cell_line_diseases.tsv"
-    )
+    lookups.cell_line_diseases = load_cell_line_diseases(MAPPINGS / "cell_line_diseases.tsv")
+    if (MAPPINGS / "mirbase" / MIRBASE_TABLE).is_file():
+        lookups.mirbase = load_mirbase(MAPPINGS / "mirbase" / MIRBASE_TABLE)
     return lookups
 
 
