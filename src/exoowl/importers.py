@@ -43,6 +43,7 @@ from .errors import InputError, StoreError, UsageError
 from .mirbase import TABLE as MIRBASE_TABLE
 from .mirbase import MiRBase, Resolution
 from .mirbase import load as load_mirbase
+from .misev import GRAPH_MISEV, reassess
 from .namespaces import EXOID, EXOOWL, IMPORT_GRAPHS, OBO
 from .remote import RemoteStore
 from .service import internal_query
@@ -131,6 +132,7 @@ class ImportReport:
     mapped: Counter[str] = field(default_factory=Counter)  # column → values that reached a term
     unmapped: Counter[tuple[str, str]] = field(default_factory=Counter)  # (column, string) → values
     verbatim: Counter[str] = field(default_factory=Counter)  # column kept verbatim → cells
+    misev_triples: int = 0  # the MISEV graph's size after the import (exoowl.misev)
     seconds: dict[str, float] = field(default_factory=dict)
     build: Path | None = None
 
@@ -888,6 +890,7 @@ def _load(location: StoreLocation, report: ImportReport, scratch: Path, lock_tim
         # lenient: the importer wrote every IRI itself (percent-encoded record IDs, numeric gene IDs)
         store.db.bulk_load(path=str(scratch), format=ox.RdfFormat.N_QUADS, lenient=True)
         store.db.add_graph(name)
+        report.misev_triples = reassess(store, MAPPINGS / "misev_markers.tsv")
 
     def manifest(previous: dict[str, Any], _result: None) -> dict[str, Any]:
         imports = {
@@ -900,6 +903,7 @@ def _load(location: StoreLocation, report: ImportReport, scratch: Path, lock_tim
                 "imported": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             },
         }
-        return {**previous, "graphs": {**previous.get("graphs", {}), report.graph: report.triples}, "imports": imports}
+        graphs = {**previous.get("graphs", {}), report.graph: report.triples, GRAPH_MISEV: report.misev_triples}
+        return {**previous, "graphs": graphs, "imports": imports}
 
     report.build, _ = transaction(location, load, manifest, lock_timeout=lock_timeout, grace=120.0, operation="import")

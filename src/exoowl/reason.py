@@ -27,6 +27,7 @@ class Classification:
     inferred_subclass_axioms: tuple[tuple[str, str], ...]
     individuals_classified: int
     seconds: float
+    inferred_types: tuple[tuple[str, str], ...] = ()  # (individual, class) pairs HermiT added, our individuals
 
 
 def _load_world(files: list[Path]) -> tuple[owlready2.World, list[owlready2.Ontology]]:
@@ -67,14 +68,15 @@ def hermit(files: list[Path]) -> Classification:
     inferred = {
         (c.iri, p.iri) for c in world.classes() for p in c.is_a if isinstance(p, owlready2.ThingClass)
     } - asserted
-    classified = len(_individual_types(world) - types_before)
+    inferred_types = tuple(sorted(_individual_types(world) - types_before))
     world.close()
     return Classification(
         consistent=True,
         unsatisfiable=unsat,
         inferred_subclass_axioms=tuple(sorted(inferred)),
-        individuals_classified=classified,
+        individuals_classified=len(inferred_types),
         seconds=time.perf_counter() - started,
+        inferred_types=inferred_types,
     )
 
 

@@ -1,0 +1,250 @@
+"""MISEV rigour of the imported experiments: what the records of each experiment show of what the
+MISEV2018/2023 guidelines ask for, as triples in one graph (``GRAPH_MISEV``, among the import graphs),
+made again after every import so that an experiment's details and its cargo, imported from different
+files, are read together.
+
+Four criteria, each with its points and a sentence saying why (ontology: ``exoowl:MISEVCriterion``):
+
+- isolation specificity (0-2): density gradient or immunoaffinity capture, or size-exclusion
+  chromatography with another separation, is high (2); ultracentrifugation, differential
+  centrifugation, size exclusion or tangential flow filtration alone is intermediate (1); precipitation,
+  filtration and unstated kits are low (0), as is an experiment with no isolation method recorded;
+- characterisation (0-3): one point each for a protein method, single-vesicle imaging and particle
+  size/concentration measurement, among the experiment's methods and its cargo records' methods;
+- EV proteins (0-2): a MISEV category 1 (membrane) and a category 2 (luminal) protein among its cargo;
+- negative controls (0-1): with at least ``MIN_PROTEINS`` cargo proteins, none of categories 3 and 4.
+
+A vesicle reported as an exosome by an experiment whose isolation is not highly specific is also
+typed ``exoowl:SmallEVReportedAsExosome`` (the ontology defines that class so that a reasoner draws the
+same conclusion from the assessment). The protein categories are ``data/mappings/misev_markers.tsv``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import InputError
+from .namespaces import EXOOWL, IMPORT_GRAPHS
+from .service import internal_query
+from .store import Store, StoreProtocol
+
+GRAPH_MISEV = f"{IMPORT_GRAPHS}derived/misev"  # an import graph: builds keep it, the endpoint cannot write it
+MIN_PROTEINS = 20  # fewer cargo proteins than this, and the absence of negative controls says nothing
+MAXIMUM_SCORE = 8
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+# isolation grades, from the classes of an experiment's isolation methods (most specific first)
+HIGH = ("DensityGradientUltracentrifugation", "ImmunoaffinityCapture")
+COMBINABLE = "SizeExclusionChromatography"  # high with another separation, intermediate alone
+INTERMEDIATE = (
+    "Ultracentrifugation",
+    "DifferentialCentrifugation",
+    "SizeExclusionChromatography",
+    "TangentialFlowFiltration",
+)
+SEPARATIONS = (*HIGH, *INTERMEDIATE, "Filtration", "Centrifugation", "PolymerPrecipitation", "MicrofluidicIsolation")
+CHARACTERISATION = {
+    "protein": ("WesternBlot", "MassSpectrometry", "FlowCytometry", "Immunoassay", "ELISA"),
+    "single-vesicle imaging": ("SingleVesicleImagingMethod",),
+    "particle size and concentration": ("ParticleSizeAndConcentrationMeasurement",),
+}
+
+
+def _o(local: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{EXOOWL}{local}")
+
+
+@dataclass(frozen=True)
+class Marker:
+    symbol: str
+    entrez: str
+    category: int
+
+
+def load_markers(path: Path) -> list[Marker]:
+    """The MISEV protein categories table (``data/mappings/misev_markers.tsv``)."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    header = lines[0].split("\t")
+    markers = []
+    for number, line in enumerate(lines[1:], 2):
+        row = dict(zip(header, line.split("\t"), strict=False))
+        if row.get("category") not in {"1", "2", "3", "4"} or not row.get("entrez_id", "").isdigit():
+            raise InputError("a MISEV marker needs a category 1-4 and an Entrez Gene ID", path, line=number)
+        markers.append(Marker(row["symbol"], row["entrez_id"], int(row["category"])))
+    return markers
+
+
+@dataclass
+class Evidence:
+    """What the records say of one experiment."""
+
+    isolation: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # method label → classes
+    characterisation: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    proteins: dict[str, str] = field(default_factory=dict)  # gene IRI → label
+    exosomes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Result:
+    criterion: str
+    score: int
+    assessed: bool
+    explanation: str
+    genes: tuple[str, ...] = ()
+
+
+def gather(store: StoreProtocol) -> dict[str, Evidence]:
+    evidence: dict[str, Evidence] = defaultdict(Evidence)
+    for row in store.query(internal_query("misev-experiments")):
+        evidence[row["experiment"].value]
+    methods: dict[str, tuple[str, set[str]]] = {}  # method IRI → its label and classes (local names)
+    for row in store.query(internal_query("misev-method-classes")):
+        label, classes = methods.setdefault(row["method"].value, (row["label"].value, set()))
+        classes.add(row["class"].value.removeprefix(str(EXOOWL)))
+    for row in store.query(internal_query("misev-method-uses")):
+        uses = evidence[row["experiment"].value]
+        target = uses.isolation if row["use"].value == "isolation" else uses.characterisation
+        label, classes = methods.get(row["method"].value, ("", set()))
+        target[label or row["method"].value] |= classes
+    for row in store.query(internal_query("misev-proteins")):
+        evidence[row["experiment"].value].proteins[row["gene"].value] = row["label"].value if row["label"] else ""
+    for row in store.query(internal_query("misev-exosomes")):
+        evidence[row["experiment"].value].exosomes.append(row["vesicle"].value)
+    return evidence
+
+
+def isolation(evidence: Evidence) -> tuple[str, Result]:
+    """The specificity grade (an exoowl individual's local name) and its criterion result."""
+    methods = evidence.isolation
+    if not methods:
+        return "SpecificityNotReported", Result(
+            "IsolationSpecificityCriterion", 0, True, "no isolation method is recorded for this experiment"
+        )
+    high = sorted(m for m, classes in methods.items() if classes & set(HIGH))
+    separations = [m for m, classes in methods.items() if classes & set(SEPARATIONS)]
+    combined = sorted(m for m, classes in methods.items() if COMBINABLE in classes and len(separations) > 1)
+    middle = sorted(m for m, classes in methods.items() if classes & set(INTERMEDIATE))
+    used = f"(methods: {', '.join(sorted(methods))})"
+    if high or combined:
+        why = "separate(s) by density or by a surface protein" if high else "size exclusion with another separation"
+        text = f"high: {', '.join(high or combined)} {why} {used}"
+        return "HighSpecificity", Result("IsolationSpecificityCriterion", 2, True, text)
+    if middle:
+        text = f"intermediate: {', '.join(middle)} separate(s) by sedimentation or size alone {used}"
+        return "IntermediateSpecificity", Result("IsolationSpecificityCriterion", 1, True, text)
+    text = f"low: no method that separates vesicles from other particles {used}"
+    return "LowSpecificity", Result("IsolationSpecificityCriterion", 0, True, text)
+
+
+def characterisation(evidence: Evidence) -> Result:
+    found = {
+        kind: sorted(m for m, classes in evidence.characterisation.items() if classes & set(kinds))
+        for kind, kinds in CHARACTERISATION.items()
+    }
+    parts = [f"{kind}: {', '.join(methods) if methods else 'none'}" for kind, methods in found.items()]
+    return Result("CharacterisationCriterion", sum(1 for m in found.values() if m), True, "; ".join(parts))
+
+
+def _found(evidence: Evidence, markers: list[Marker], categories: set[int]) -> list[tuple[Marker, str]]:
+    """The experiment's cargo proteins of the given MISEV categories (human genes by Entrez ID, other
+    species' by symbol)."""
+    by_symbol = {m.symbol.casefold(): m for m in markers if m.category in categories}
+    by_gene = {f"https://w3id.org/exoowl/id/gene/{m.entrez}": m for m in markers if m.category in categories}
+    found = []
+    for gene, label in evidence.proteins.items():
+        marker = by_gene.get(gene) or by_symbol.get(label.casefold())
+        if marker:
+            found.append((marker, gene))
+    return sorted(found, key=lambda pair: (pair[0].category, pair[0].symbol))
+
+
+def ev_proteins(evidence: Evidence, markers: list[Marker]) -> Result:
+    if not evidence.proteins:
+        return Result("EVProteinCriterion", 0, False, "no protein cargo of this experiment is imported")
+    found = _found(evidence, markers, {1, 2})
+    membrane = sorted({m.symbol for m, _ in found if m.category == 1})
+    lumen = sorted({m.symbol for m, _ in found if m.category == 2})
+    return Result(
+        "EVProteinCriterion",
+        bool(membrane) + bool(lumen),
+        True,
+        f"membrane (category 1): {', '.join(membrane) or 'none'}; luminal (category 2): {', '.join(lumen) or 'none'} "
+        f"among {len(evidence.proteins)} cargo proteins",
+        tuple(gene for _, gene in found),
+    )
+
+
+def negative_controls(evidence: Evidence, markers: list[Marker]) -> Result:
+    if len(evidence.proteins) < MIN_PROTEINS:
+        return Result(
+            "NegativeControlCriterion",
+            0,
+            False,
+            f"{len(evidence.proteins)} cargo proteins imported: too few for an absence to mean anything",
+        )
+    found = _found(evidence, markers, {3, 4})
+    if not found:
+        return Result(
+            "NegativeControlCriterion",
+            1,
+            True,
+            f"none of the co-isolate or intracellular proteins among {len(evidence.proteins)} cargo proteins",
+        )
+    names = ", ".join(sorted({f"{m.symbol} (category {m.category})" for m, _ in found}))
+    return Result(
+        "NegativeControlCriterion",
+        0,
+        True,
+        f"{names} among the cargo: the preparation holds non-EV material",
+        tuple(gene for _, gene in found),
+    )
+
+
+def assessment_quads(experiment: str, evidence: Evidence, markers: list[Marker]) -> Iterator[ox.Quad]:
+    graph = ox.NamedNode(GRAPH_MISEV)
+    node = ox.NamedNode(f"{experiment}/misev")
+    grade, first = isolation(evidence)
+    results = [first, characterisation(evidence), ev_proteins(evidence, markers), negative_controls(evidence, markers)]
+    subject = ox.NamedNode(experiment)
+    yield ox.Quad(subject, _o("hasRigourAssessment"), node, graph)
+    yield ox.Quad(node, RDF_TYPE, _o("MISEVAssessment"), graph)
+    yield ox.Quad(node, _o("isolationSpecificity"), _o(grade), graph)
+    score = sum(r.score for r in results)
+    yield ox.Quad(node, _o("rigourScore"), ox.Literal(str(score), datatype=ox.NamedNode(f"{XSD}integer")), graph)
+    for result in results:
+        part = ox.NamedNode(f"{experiment}/misev/{result.criterion}")
+        yield ox.Quad(node, _o("hasCriterionResult"), part, graph)
+        yield ox.Quad(part, RDF_TYPE, _o("MISEVCriterionResult"), graph)
+        yield ox.Quad(part, _o("assessesCriterion"), _o(result.criterion), graph)
+        points = ox.Literal(str(result.score), datatype=ox.NamedNode(f"{XSD}integer"))
+        yield ox.Quad(part, _o("criterionScore"), points, graph)
+        assessed = ox.Literal(str(result.assessed).lower(), datatype=ox.NamedNode(f"{XSD}boolean"))
+        yield ox.Quad(part, _o("criterionAssessed"), assessed, graph)
+        yield ox.Quad(part, _o("explanation"), ox.Literal(result.explanation), graph)
+        for gene in dict.fromkeys(result.genes):
+            yield ox.Quad(part, _o("evidenceGene"), ox.NamedNode(gene), graph)
+    if grade != "HighSpecificity":
+        for vesicle in evidence.exosomes:
+            yield ox.Quad(ox.NamedNode(vesicle), RDF_TYPE, _o("SmallEVReportedAsExosome"), graph)
+
+
+def assess(store: StoreProtocol, markers: list[Marker]) -> Iterator[ox.Quad]:
+    """The MISEV graph's quads for every experiment in the store."""
+    for experiment, evidence in sorted(gather(store).items()):
+        yield from assessment_quads(experiment, evidence, markers)
+
+
+def reassess(store: Store, markers_path: Path) -> int:
+    """Replace the MISEV graph of a store being written (a checkpoint copy) by a fresh assessment of
+    every experiment in it; its size in triples."""
+    graph = ox.NamedNode(GRAPH_MISEV)
+    if store.db.contains_named_graph(graph):
+        store.db.remove_graph(graph)
+    store.db.extend(list(assess(store, load_markers(markers_path))))
+    store.db.add_graph(graph)
+    return store.count(GRAPH_MISEV)
