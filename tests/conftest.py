@@ -127,6 +127,19 @@ class Listener:
 
 
 @pytest.fixture
+def kg(project: Settings, tmp_path: Path) -> Settings:
+    """A private copy of the built project store, for tests that change it (imports)."""
+    from exoowl.store import StoreLocation
+
+    source = StoreLocation(project.store_path).current()
+    assert source is not None
+    target = tmp_path / "var" / "store"
+    shutil.copytree(source, target.with_name("store.d") / source.name)
+    target.symlink_to(Path("store.d") / source.name)
+    return load_settings({"root": project.root, "store": target}, environ={})
+
+
+@pytest.fixture
 def http_listener() -> Iterator[Listener]:
     listener = Listener()
     yield listener

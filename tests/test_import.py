@@ -6,7 +6,6 @@ files are written here, with every kind of defect the importer must report."""
 from __future__ import annotations
 
 import csv
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -16,7 +15,7 @@ from conftest import SHARED
 from test_cli import run
 
 from exoowl.build import build
-from exoowl.config import Settings, load_settings
+from exoowl.config import Settings
 from exoowl.errors import InputError
 from exoowl.importers import import_file, import_graph
 from exoowl.store import Store, StoreLocation
@@ -43,17 +42,6 @@ EXPERIMENTS = (
     "10\t12345678\tHomo sapiens\tx\tColorectal cancer cells\tx\tx\tx\tx\t2010\tx\tExosomes/Microvesicles\n"
     "11\t0\tHomo sapiens|Mus musculus\tx\tPlasma\tx\tx\tx\tx\t2011\tx\tExosomes\n"
 )
-
-
-@pytest.fixture
-def kg(project: Settings, tmp_path: Path) -> Settings:
-    """A private copy of the built project store (imports change it)."""
-    source = StoreLocation(project.store_path).current()
-    assert source is not None
-    target = tmp_path / "var" / "store"
-    shutil.copytree(source, target.with_name("store.d") / source.name)
-    target.symlink_to(Path("store.d") / source.name)
-    return load_settings({"root": project.root, "store": target}, environ={})
 
 
 def imported(settings: Settings, path: Path, source: str = "exocarta", **options):

@@ -4,14 +4,13 @@ and the 'small EV reported as exosome' classification drawn by HermiT from the o
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from exoowl.config import Settings, load_settings
+from exoowl.config import Settings
 from exoowl.importers import MAPPINGS, import_file
 from exoowl.misev import (
     GRAPH_MISEV,
@@ -99,16 +98,6 @@ EXPERIMENTS = (
     "2\t2\tHomo sapiens\tt\tPlasma\tts\tp\tProtein\tWestern blotting|Immunoelectron microscopy|Mass "
     "spectrometry [Orbitrap]\t2012\tDifferential centrifugation|Sucrose density gradient\tExosomes\n"
 )
-
-
-@pytest.fixture
-def kg(project: Settings, tmp_path: Path) -> Settings:
-    source = StoreLocation(project.store_path).current()
-    assert source is not None
-    target = tmp_path / "var" / "store"
-    shutil.copytree(source, target.with_name("store.d") / source.name)
-    target.symlink_to(Path("store.d") / source.name)
-    return load_settings({"root": project.root, "store": target}, environ={})
 
 
 SCORES = """SELECT ?e ?s ?g WHERE {
