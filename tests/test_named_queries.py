@@ -10,17 +10,20 @@ import csv
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from exoowl.api import KnowledgeGraph
-from exoowl.config import Settings
+from exoowl.config import Settings, load_settings
 from exoowl.errors import UsageError
+from exoowl.importers import import_file
 from exoowl.query import PARAM_TYPES, named_queries, parse_params
-from exoowl.store import Store
+from exoowl.store import Store, StoreLocation
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "queries"
@@ -54,9 +57,23 @@ NO_MATCH = {
 # ---- helpers ----------------------------------------------------------------------------
 
 
+IMPORTS = Path(__file__).resolve().parent / "fixtures" / "imports"
+
+
 @pytest.fixture(scope="module")
-def kg(project: Settings) -> KnowledgeGraph:
-    return KnowledgeGraph(project, Store.open(project.store_path))
+def kg(project: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeGraph]:
+    """The built project with the test downloads imported (a copy: imports change a store)."""
+    source = StoreLocation(project.store_path).current()
+    assert source is not None
+    target = tmp_path_factory.mktemp("named-queries") / "store"
+    shutil.copytree(source, target.with_name("store.d") / source.name)
+    target.symlink_to(Path("store.d") / source.name)
+    location = StoreLocation(target)
+    for name in ("test_experiment_details.txt", "test_protein_details.txt"):
+        import_file(location, "vesiclepedia", IMPORTS / name)
+    settings = load_settings({"root": project.root, "store": target}, environ={})
+    with Store.open(target) as store:
+        yield KnowledgeGraph(settings, store)
 
 
 def run(kg: KnowledgeGraph, name: str, **params: str) -> list[dict[str, str]]:
@@ -170,10 +187,12 @@ def test_example_returns_rows_with_readable_columns(kg: KnowledgeGraph, name: st
 
 def test_fact_stating_queries_cite_references(kg: KnowledgeGraph) -> None:
     for name, query in named_queries(QUERIES).items():
-        if name in ("reference-support", "inventory", "finding-detail", "label-search"):
-            continue  # a reference's findings; counts; one finding with its references as rows; names
+        if name in ("reference-support", "inventory", "finding-detail", "label-search", "markers-by-vesicle-type"):
+            continue  # a reference's findings; counts; one finding with its references as rows; names; counts
         _, params = example_params(query.examples[0])
-        assert "references" in kg.run(name, **params).variables, name
+        variables = kg.run(name, **params).variables
+        # the review's findings cite its references; a database's experiments cite their article (PubMed)
+        assert "references" in variables or "pubmed_id" in variables, name
 
 
 @pytest.mark.parametrize("name", sorted(named_queries(QUERIES)))
@@ -561,3 +580,38 @@ def test_therapeutic_uses(kg: KnowledgeGraph) -> None:
     assert refs(mage) == {117} and "melanoma" in mage["cancers"]
     drug = run(kg, "therapeutic-uses", use="drug")
     assert drug and all("drug" in r["clinical_use"] for r in drug)
+
+
+# ---- the named queries about imported experiments, on tests/fixtures/imports ------------------
+
+
+def test_experiments_by_rigour_rank_the_test_experiments_by_what_their_records_show(kg: KnowledgeGraph) -> None:
+    rows = run(kg, "experiments-by-rigour")
+    scores = {row["experiment_id"]: int(row["score"]) for row in rows}
+    # 9001: density gradient 2 + protein and imaging 2 + CD63 and TSG101 2 + no negative control in 24 proteins 1
+    # 9003: differential centrifugation 1 + mass spectrometry 1 + CD63 1 + CANX found 0; 9002: ExoQuick 0 + WB 1
+    assert scores == {"9001": 7, "9003": 3, "9002": 1}
+    assert [row["experiment_id"] for row in rows] == ["9001", "9003", "9002"]  # best first
+    assert {row["experiment_id"] for row in run(kg, "experiments-by-rigour", min_score="3")} == {"9001", "9003"}
+    reported = run(kg, "experiments-by-rigour", vesicle_type="exoowl:SmallEVReportedAsExosome")
+    assert [row["experiment_id"] for row in reported] == ["9002"]  # 9001's density gradient supports 'exosome'
+    assert "CANX" in next(row for row in rows if row["experiment_id"] == "9003")["negative_controls"]
+
+
+def test_markers_by_vesicle_type_count_experiments_with_ev_proteins_and_negative_controls(kg: KnowledgeGraph) -> None:
+    rows = by(run(kg, "markers-by-vesicle-type"), "vesicle_class")
+    [exosomes], [microvesicles] = rows["exosome"], rows["microvesicle"]
+    assert (exosomes["experiments"], exosomes["with_protein_cargo"], exosomes["with_membrane_and_luminal_protein"]) == (
+        "2",
+        "1",
+        "1",
+    )
+    assert (microvesicles["with_negative_control_found"], microvesicles["negative_controls_found"]) == ("1", "CANX")
+    assert run(kg, "markers-by-vesicle-type", database="ExoCarta") == []
+
+
+def test_review_beside_databases_joins_a_curated_gene_to_its_imported_records(kg: KnowledgeGraph) -> None:
+    [cd63] = run(kg, "review-beside-databases", molecule="cd63")
+    assert int(cd63["review_findings"]) >= 1 and refs(cd63)
+    assert (cd63["database_records"], cd63["experiments"], cd63["databases"]) == ("2", "2", "Vesiclepedia")
+    assert run(kg, "review-beside-databases", molecule="CD6") == []  # whole names only
