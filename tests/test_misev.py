@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
@@ -163,3 +164,27 @@ def test_hermit_classifies_an_exosome_of_a_low_specificity_experiment_as_a_small
     drawn = {(i.removeprefix(test), c.removeprefix(ONT)) for i, c in classification.inferred_types}
     assert ("vesicle0", "SmallEVReportedAsExosome") in drawn  # the isolation could not tell exosomes apart
     assert not any(i == "vesicle1" and c == "SmallEVReportedAsExosome" for i, c in drawn)
+
+
+def test_the_misev_shapes_find_what_an_imported_experiment_does_not_report(kg: Settings, tmp_path: Path) -> None:
+    from exoowl.misev import GRAPH_MISEV as MISEV
+    from exoowl.namespaces import GRAPH_ONTOLOGY
+    from exoowl.rdfio import to_rdflib
+    from exoowl.validate import load_shapes, validate_graph
+
+    details = tmp_path / "experiments.txt"
+    details.write_text(EXPERIMENTS + "3\t3\tHomo sapiens\tt\tPlasma\tts\tp\tProtein\tRNA-seq\t2013\t-\tExosomes\n")
+    report = import_file(StoreLocation(kg.store_path), "vesiclepedia", details)
+    with Store.open(kg.store_path) as store:
+        data = Graph()
+        for graph in (report.graph, MISEV, str(GRAPH_ONTOLOGY)):
+            data += to_rdflib(store.db.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+    results = validate_graph(data, load_shapes(kg.shapes_dir)).results
+    experiment = "https://w3id.org/exoowl/id/vesiclepedia/experiment/"
+    violations = {
+        (r.focus.removeprefix(experiment), r.message.split(":")[0]) for r in results if r.severity == "Violation"
+    }
+    assert {focus for focus, _ in violations} == {"3"}  # no isolation method, no protein characterisation
+    assert len([r for r in results if r.severity == "Violation" and r.focus == experiment + "3"]) == 2
+    warned = {r.focus.removeprefix(experiment) for r in results if r.severity == "Warning" and "separate" in r.message}
+    assert warned == {"1", "3"}  # ExoQuick alone; nothing reported
