@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -142,3 +143,21 @@ def test_lipids_ptms_and_go_annotations() -> None:
     produced = set(objects(go, None, f"{ONT}extensionProducedBy"))
     assert produced and all(p.startswith(f"{OBO}CL_") for p in produced)
     assert all(p.startswith(f"{OBO}UBERON_") for p in objects(go, None, f"{ONT}extensionPartOf"))
+
+
+def test_a_mirna_named_by_its_two_armed_precursor_is_linked_to_the_precursor(tmp_path: Path) -> None:
+    from exoowl.mirbase import TABLE, load
+
+    mirbase = load(Path(__file__).resolve().parents[1] / "data" / "mappings" / "mirbase" / TABLE)
+    resolution = mirbase.resolve("hsa-mir-21", "9606")
+    assert resolution.reason == "ambiguous-arm" and len(resolution.precursors) == 1
+    path = tmp_path / "mirna.txt"
+    path.write_text("MIRNA ID\tSPECIES\nhsa-mir-21\tHomo sapiens\n", encoding="utf-8")
+    out, report = io.StringIO(), ImportReport("vesiclepedia", "", path, "")
+    lookups = curated_lookups(None, VOCABULARIES)
+    write_nquads(path, out, SOURCES["vesiclepedia"], report, date(2026, 12, 3), None, lookups, lambda *_: None)
+    store = ox.Store()
+    store.load(out.getvalue().encode(), format=ox.RdfFormat.N_QUADS)
+    [molecule] = objects(store, None, f"{ONT}observedMolecule")
+    assert molecule == f"https://w3id.org/exoowl/id/mirna-precursor/{resolution.precursors[0]}"
+    assert objects(store, molecule, RDF_TYPE) == [f"{ONT}MicroRNAPrecursor"]

@@ -40,8 +40,8 @@ import pyoxigraph as ox
 from .config import default_root
 from .downloads import GPAD, clean, open_download
 from .errors import InputError, StoreError, UsageError
+from .mirbase import AMBIGUOUS_ARM, MiRBase, Resolution
 from .mirbase import TABLE as MIRBASE_TABLE
-from .mirbase import MiRBase, Resolution
 from .mirbase import load as load_mirbase
 from .misev import GRAPH_MISEV, reassess
 from .namespaces import EXOID, EXOOWL, IMPORT_GRAPHS, OBO
@@ -312,6 +312,9 @@ class Emitter:
             self.report.mapped["MIRNA ID"] += 1
             return self.mature_mirna(resolution)
         self.report.unmapped[("MIRNA ID", f"{name} ({resolution.reason})")] += 1
+        if resolution.reason == AMBIGUOUS_ARM and len(resolution.precursors) == 1:
+            self.report.normalised["miRNA named by its two-armed precursor: linked to the precursor (MI)"] += 1
+            return self.mirna_precursor(resolution)
         known = self.lookups.curated_mirnas.get(name.lower())
         if known:
             return _iri(known)
@@ -345,6 +348,19 @@ class Emitter:
             if resolution.taxon:
                 self.quad(node, IN_TAXON, _iri(f"{OBO}NCBITaxon_{resolution.taxon}"))
             self.quad(node, SEE_ALSO, _iri(f"https://www.mirbase.org/mature/{accession}"))
+        return node
+
+    def mirna_precursor(self, resolution: Resolution) -> str:
+        """The miRBase hairpin a record names when it does not say which mature arm it found."""
+        (accession,) = resolution.precursors
+        node = _id(f"mirna-precursor/{accession}")
+        if self.first_time(node):
+            self.quad(node, RDF_TYPE, _o("MicroRNAPrecursor"))
+            self.quad(node, RDFS_LABEL, _lit(resolution.query or resolution.name))
+            self.quad(node, _o("mirbasePrecursorAccession"), _lit(accession))
+            if resolution.taxon:
+                self.quad(node, IN_TAXON, _iri(f"{OBO}NCBITaxon_{resolution.taxon}"))
+            self.quad(node, SEE_ALSO, _iri(f"https://www.mirbase.org/hairpin/{accession}"))
         return node
 
     def named(self, kind: str, name: str, types: list[str]) -> str:
