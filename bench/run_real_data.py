@@ -26,7 +26,7 @@ from run_core import machine, write_section
 from exoowl.build import build
 from exoowl.config import load_settings
 from exoowl.importers import ImportReport, import_file
-from exoowl.misev import GRAPH_MISEV
+from exoowl.misev import GRAPH_MISEV, IMPORT_SHAPES
 from exoowl.namespaces import GRAPH_ONTOLOGY
 from exoowl.rdfio import to_rdflib
 from exoowl.store import Store, StoreLocation
@@ -65,7 +65,7 @@ def coverage_rows(report: ImportReport) -> list[str]:
 
 
 def misev_shapes(store: Store, graphs: list[str], shapes: Path) -> dict[str, int]:
-    """The MISEV shapes (ontology/shapes/misev-experiments.ttl) on the experiment files' records with
+    """The MISEV shapes (ontology/import-shapes/misev-experiments.ttl) on the experiment files' records with
     their assessments: how many experiments conform (no Violation) and how many draw each message."""
     quads = (
         q
@@ -111,7 +111,7 @@ def main() -> None:
                 )
                 for row in store.query(bench_query("misev-distribution"))
             ]
-            shacl = misev_shapes(store, [r.graph for r, _ in reports if r.kind == "experiments"], settings.shapes_dir)
+            shacl = misev_shapes(store, [r.graph for r, _ in reports if r.kind == "experiments"], IMPORT_SHAPES)
     lines = [
         "## Real data: the field's downloads imported and mapped",
         "",
@@ -154,8 +154,8 @@ def main() -> None:
     lines += [f"| {d} | {g} | {n} | {m:.2f} | {b} |" for d, g, n, m, b in rigour]
     lines += [
         "",
-        "The MISEV shapes (`ontology/shapes/misev-experiments.ttl`, pyshacl) on the experiment file's records with "
-        "their assessments: what MISEV requires of a report is a Violation, what it encourages a Warning.",
+        "The MISEV shapes (`ontology/import-shapes/misev-experiments.ttl`, pyshacl) on the experiment file's "
+        "records with their assessments: what MISEV requires of a report is a Violation, what it encourages a Warning.",
         "",
         "| result | experiments |",
         "| --- | ---: |",

@@ -27,12 +27,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .config import default_root
 from .errors import InputError
 from .namespaces import EXOOWL, IMPORT_GRAPHS
 from .service import internal_query
 from .store import Store, StoreProtocol
 
 GRAPH_MISEV = f"{IMPORT_GRAPHS}derived/misev"  # an import graph: builds keep it, the endpoint cannot write it
+# the MISEV shapes of imported experiments: outside ontology/shapes, so that they are not part of the
+# write gate (their sh:or and path sequence would make every focused write validate the whole graph)
+IMPORT_SHAPES = default_root() / "ontology" / "import-shapes"
 MIN_PROTEINS = 20  # fewer cargo proteins than this, and the absence of negative controls says nothing
 MAXIMUM_SCORE = 8
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
