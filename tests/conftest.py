@@ -126,17 +126,22 @@ class Listener:
         self.server.server_close()
 
 
-@pytest.fixture
-def kg(project: Settings, tmp_path: Path) -> Settings:
-    """A private copy of the built project store, for tests that change it (imports)."""
+def copy_of(project: Settings, directory: Path) -> Settings:
+    """Settings for a private copy, in ``directory``, of the built project store."""
     from exoowl.store import StoreLocation
 
     source = StoreLocation(project.store_path).current()
     assert source is not None
-    target = tmp_path / "var" / "store"
+    target = directory / "var" / "store"
     shutil.copytree(source, target.with_name("store.d") / source.name)
     target.symlink_to(Path("store.d") / source.name)
     return load_settings({"root": project.root, "store": target}, environ={})
+
+
+@pytest.fixture
+def kg(project: Settings, tmp_path: Path) -> Settings:
+    """A private copy of the built project store, for tests that change it (imports)."""
+    return copy_of(project, tmp_path)
 
 
 @pytest.fixture

@@ -10,16 +10,16 @@ import csv
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import copy_of
 
 from exoowl.api import KnowledgeGraph
-from exoowl.config import Settings, load_settings
+from exoowl.config import Settings
 from exoowl.errors import UsageError
 from exoowl.importers import import_file
 from exoowl.query import PARAM_TYPES, named_queries, parse_params
@@ -63,16 +63,11 @@ IMPORTS = Path(__file__).resolve().parent / "fixtures" / "imports"
 @pytest.fixture(scope="module")
 def kg(project: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeGraph]:
     """The built project with the test downloads imported (a copy: imports change a store)."""
-    source = StoreLocation(project.store_path).current()
-    assert source is not None
-    target = tmp_path_factory.mktemp("named-queries") / "store"
-    shutil.copytree(source, target.with_name("store.d") / source.name)
-    target.symlink_to(Path("store.d") / source.name)
-    location = StoreLocation(target)
+    settings = copy_of(project, tmp_path_factory.mktemp("named-queries"))
+    location = StoreLocation(settings.store_path)
     for name in ("test_experiment_details.txt", "test_protein_details.txt"):
         import_file(location, "vesiclepedia", IMPORTS / name)
-    settings = load_settings({"root": project.root, "store": target}, environ={})
-    with Store.open(target) as store:
+    with Store.open(settings.store_path) as store:
         yield KnowledgeGraph(settings, store)
 
 

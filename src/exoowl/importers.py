@@ -241,10 +241,7 @@ class Lookups:
     curated_cancers: dict[str, str] = field(default_factory=dict)  # MONDO CURIE → the curated cancer's IRI
     cell_line_diseases: dict[str, Disease] = field(default_factory=dict)  # CVCL_0000 → its cancer
     mirbase: MiRBase | None = None  # miRBase v22 names: miRNA records resolved to MIMAT accessions
-
-    @property
-    def curated_mirna_nodes(self) -> set[str]:
-        return set(self.curated_mirnas.values())
+    curated_mirna_nodes: set[str] = field(default_factory=set)  # the curated miRNAs' IRIs
 
 
 class Emitter:
@@ -341,13 +338,9 @@ class Emitter:
         accession = resolution.accession or ""
         node = _id(f"mirna/{accession}")
         if node[1:-1] not in self.lookups.curated_mirna_nodes and self.first_time(node):
-            self.quad(node, RDF_TYPE, _o("MicroRNA"))
-            self.quad(node, RDFS_LABEL, _lit(resolution.name_v22 or accession))
-            self.quad(node, _o("mirbaseAccession"), _lit(accession))
+            label = resolution.name_v22 or accession
+            self.mirbase_entry(node, "MicroRNA", label, ("mirbaseAccession", "mature", accession), resolution.taxon)
             self.quad(node, _o("mirbaseName"), _lit(resolution.name_v22 or ""))
-            if resolution.taxon:
-                self.quad(node, IN_TAXON, _iri(f"{OBO}NCBITaxon_{resolution.taxon}"))
-            self.quad(node, SEE_ALSO, _iri(f"https://www.mirbase.org/mature/{accession}"))
         return node
 
     def mirna_precursor(self, resolution: Resolution) -> str:
@@ -355,13 +348,21 @@ class Emitter:
         (accession,) = resolution.precursors
         node = _id(f"mirna-precursor/{accession}")
         if self.first_time(node):
-            self.quad(node, RDF_TYPE, _o("MicroRNAPrecursor"))
-            self.quad(node, RDFS_LABEL, _lit(resolution.query or resolution.name))
-            self.quad(node, _o("mirbasePrecursorAccession"), _lit(accession))
-            if resolution.taxon:
-                self.quad(node, IN_TAXON, _iri(f"{OBO}NCBITaxon_{resolution.taxon}"))
-            self.quad(node, SEE_ALSO, _iri(f"https://www.mirbase.org/hairpin/{accession}"))
+            label = resolution.query or resolution.name
+            entry = ("mirbasePrecursorAccession", "hairpin", accession)
+            self.mirbase_entry(node, "MicroRNAPrecursor", label, entry, resolution.taxon)
         return node
+
+    def mirbase_entry(self, node: str, kind: str, label: str, entry: tuple[str, str, str], taxon: str | None) -> None:
+        """A miRBase entry's node: its type, label, accession (property, miRBase page kind, accession),
+        taxon and miRBase page."""
+        predicate, page, accession = entry
+        self.quad(node, RDF_TYPE, _o(kind))
+        self.quad(node, RDFS_LABEL, _lit(label))
+        self.quad(node, _o(predicate), _lit(accession))
+        if taxon:
+            self.quad(node, IN_TAXON, _iri(f"{OBO}NCBITaxon_{taxon}"))
+        self.quad(node, SEE_ALSO, _iri(f"https://www.mirbase.org/{page}/{accession}"))
 
     def named(self, kind: str, name: str, types: list[str]) -> str:
         """A node shared by the rows naming the same thing the same way (a lipid, a method as the
@@ -430,6 +431,12 @@ class Emitter:
             self.quad(node, RDFS_LABEL, _lit(label))
             self.quad(node, _o("mondoId"), _lit(curie))
         return node
+
+    def literals(self, node: str, row: Row, columns: dict[str, str]) -> None:
+        """The non-empty cells of ``columns`` (column → exoowl property) as literals of ``node``."""
+        for column, predicate in columns.items():
+            if row.get(column):
+                self.quad(node, _o(predicate), _lit(row.get(column)))
 
     def verbatim(self, node: str, column: str, value: str) -> None:
         cell = _iri(f"{node[1:-1]}/cell/{_slug(column)}")
@@ -547,28 +554,16 @@ def _ptm(row: Row, emit: Emitter, norm: Normaliser) -> str:
     node = emit.observation("ptm", record_id, gene, "protein", row, species)
     if site:
         emit.quad(node, _o("modificationSite"), _lit(site, XSD_INTEGER))
-    for column, predicate in (
-        ("PTM RESIDUE", "modifiedResidue"),
-        ("PTM TYPE", "modificationType"),
-        ("SEQUENCE ACCESSION IDENTIFIER", "sequenceAccession"),
-    ):
-        if row.get(column):
-            emit.quad(node, _o(predicate), _lit(row.get(column)))
+    columns = {"PTM RESIDUE": "modifiedResidue", "PTM TYPE": "modificationType"}
+    emit.literals(node, row, {**columns, "SEQUENCE ACCESSION IDENTIFIER": "sequenceAccession"})
     return node
 
 
 def _genes(row: Row, emit: Emitter, norm: Normaliser) -> str:
     node = _gene_of(row, emit, _species(row, norm))
-    if row.get("PRIMARY ID"):
-        emit.quad(node, _o("recordId"), _lit(row.get("PRIMARY ID")))
-    if row.get("GENE NAME"):
-        emit.quad(node, _o("geneName"), _lit(row.get("GENE NAME")))
+    emit.literals(node, row, {"PRIMARY ID": "recordId", "GENE NAME": "geneName", "HGNC": "hgncId", "MIM": "mimId"})
     for synonym in row.many("SYNONYMS"):
         emit.quad(node, RELATED_SYNONYM, _lit(synonym))
-    if row.get("HGNC"):
-        emit.quad(node, _o("hgncId"), _lit(row.get("HGNC")))
-    if row.get("MIM"):
-        emit.quad(node, _o("mimId"), _lit(row.get("MIM")))
     emit.quad(node, _o("importedFrom"), emit.file_node)
     return node
 
@@ -587,13 +582,15 @@ def _experiment(row: Row, emit: Emitter, norm: Normaliser) -> str:
         emit.quad(node, _o("publicationYear"), _lit(year, XSD_INTEGER))
     elif year:
         norm.report.normalised[f"YEAR {year!r} is not a year: left out"] += 1
-    for column, predicate in (
-        ("EXPERIMENT DESCRIPTION", "descriptionAsReported"),
-        ("SAMPLE", "sampleAsReported"),
-        ("SAMPLE NAME", "sampleNameAsReported"),
-    ):
-        if row.get(column):
-            emit.quad(node, _o(predicate), _lit(row.get(column)))
+    emit.literals(
+        node,
+        row,
+        {
+            "EXPERIMENT DESCRIPTION": "descriptionAsReported",
+            "SAMPLE": "sampleAsReported",
+            "SAMPLE NAME": "sampleNameAsReported",
+        },
+    )
     _sample(row, emit, node)
     for value in row.many("IDENTIFICATIONS"):
         emit.quad(node, _o("identificationsAsReported"), _lit(value))
@@ -787,6 +784,7 @@ def curated_lookups(store: StoreProtocol | None, vocabularies: dict[str, Vocabul
         lookups.curated_mirnas = {
             row["label"].value.lower(): row["mirna"].value for row in store.query(internal_query("curated-mirnas"))
         }
+        lookups.curated_mirna_nodes = set(lookups.curated_mirnas.values())
         lookups.specimen_classes = {row["class"].value for row in store.query(internal_query("specimen-classes"))}
         lookups.curated_cancers = {
             row["mondo"].value: row["cancer"].value for row in store.query(internal_query("curated-cancers"))
