@@ -8,7 +8,8 @@ methods, the curated genes among the synthetic ones, and a few bad rows. Determi
 The proportions follow ExoCarta 5's protein/mRNA file (../shared/reference/README.md §4):
 protein 89 %, mRNA 5.5 % and mrna 4.8 %, small RNAs the rest; Homo sapiens 75 %, Rattus
 norvegicus 15 %, Mus musculus 6.6 %, Bos taurus 3 %. Gene IDs beyond the curated ones are
-synthetic (900000000 + n) so that they can never be mistaken for real NCBI Gene IDs.
+synthetic (900000000 + n) so that they can never be mistaken for real NCBI Gene IDs, and so are the
+experiment IDs (9000000 + n), which would otherwise merge with real experiments when imported beside them.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ METHODS = [
     "Immunofluorescence",
 ]
 GENES, EXPERIMENTS, BAD_EVERY = 40000, 2000, 10000
+FIRST_EXPERIMENT = 9_000_000  # beyond the real databases' experiment IDs, so that they never merge with them
 
 
 def curated_genes() -> list[tuple[str, str]]:
@@ -85,7 +87,7 @@ def generate(out: Path, records: int, seed: int = 7) -> int:
                 methods = "|".join(rng.sample(METHODS, rng.choice((1, 1, 2, 3))))
                 lines.append(
                     f"{record}\t{types[i]}\t{gene_id}\t{symbol}\t{species[i]}\t"
-                    f"{rng.randrange(1, EXPERIMENTS)}\t{methods}\n"
+                    f"{FIRST_EXPERIMENT + rng.randrange(EXPERIMENTS)}\t{methods}\n"
                 )
                 good += 1
             handle.writelines(lines)

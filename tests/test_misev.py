@@ -17,6 +17,7 @@ from exoowl.misev import (
     GRAPH_MISEV,
     MIN_PROTEINS,
     Evidence,
+    assess,
     characterisation,
     ev_proteins,
     isolation,
@@ -145,6 +146,48 @@ def test_an_import_assesses_every_experiment_with_its_cargo_from_another_file(kg
     assert location.manifest()["graphs"][GRAPH_MISEV] == report.misev_triples > 0
     explanations = values(kg, f"SELECT ?x WHERE {{ <{experiment}2/misev/EVProteinCriterion> exoowl:explanation ?x }}")
     assert "CD63" in explanations[0][0]
+
+
+def misev_graph(store: Store) -> set[ox.Quad]:
+    return set(store.db.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_MISEV)))
+
+
+def test_an_import_reassesses_only_its_experiments_and_leaves_the_graph_a_whole_assessment_would(
+    kg: Settings, tmp_path: Path
+) -> None:
+    details, cargo = tmp_path / "experiments.txt", tmp_path / "cargo.txt"
+    details.write_text(EXPERIMENTS, encoding="utf-8")
+    cargo.write_text(
+        "CONTENT ID\tCONTENT TYPE\tENTREZ GENE ID\tGENE SYMBOL\tSPECIES\tEXPERIMENT ID\tMETHODS\n"
+        + "".join(
+            f"{n}\tprotein\t{7000 + n}\tP{n}\tHomo sapiens\t{n % 3 + 1}\tMass spectrometry\n" for n in range(1, 31)
+        ),
+        encoding="utf-8",
+    )
+    location = StoreLocation(kg.store_path)
+    import_file(location, "vesiclepedia", details)
+    import_file(location, "vesiclepedia", cargo)
+    # experiment 1 now isolated on a density gradient, experiment 2 gone, experiment 4 new
+    lines = EXPERIMENTS.splitlines(keepends=True)
+    changed = lines[1].replace("ExoQuick", "OptiPrep density gradient centrifugation")
+    details.write_text(lines[0] + changed + changed.replace("1\t1\t", "4\t4\t", 1), encoding="utf-8")
+    import_file(location, "vesiclepedia", details)
+    experiment = "https://w3id.org/exoowl/id/vesiclepedia/experiment/"
+    with Store.open(kg.store_path) as store:
+        kept = misev_graph(store)
+        graph = ox.NamedNode(GRAPH_MISEV)
+        whole = {ox.Quad(q.subject, q.predicate, q.object, graph) for q in assess(store, MARKERS)}
+        assert kept == whole
+        grades = {q.subject.value: q.object.value for q in kept if q.predicate.value == ONT + "isolationSpecificity"}
+        # 2 keeps an assessment: the cargo file still holds its records (without its details now)
+        assert grades == {
+            experiment + "1/misev": ONT + "HighSpecificity",
+            experiment + "2/misev": ONT + "SpecificityNotReported",
+            experiment + "3/misev": ONT + "SpecificityNotReported",
+            experiment + "4/misev": ONT + "HighSpecificity",
+        }
+        small = {q.subject.value for q in kept if q.object.value == ONT + "SmallEVReportedAsExosome"}
+        assert small == set()  # 1's exosomes were small EVs until its isolation was high
 
 
 def test_hermit_classifies_an_exosome_of_a_low_specificity_experiment_as_a_small_ev() -> None:

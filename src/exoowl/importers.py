@@ -43,7 +43,7 @@ from .errors import InputError, StoreError, UsageError
 from .mirbase import AMBIGUOUS_ARM, MiRBase, Resolution
 from .mirbase import TABLE as MIRBASE_TABLE
 from .mirbase import load as load_mirbase
-from .misev import GRAPH_MISEV, reassess
+from .misev import GRAPH_MISEV, graph_experiments, reassess
 from .namespaces import EXOID, EXOOWL, IMPORT_GRAPHS, OBO
 from .remote import RemoteStore
 from .service import internal_query
@@ -899,12 +899,15 @@ def _load(location: StoreLocation, report: ImportReport, scratch: Path, lock_tim
 
     def load(store: Store, _build: Path) -> None:
         name = ox.NamedNode(report.graph)
+        touched = set()  # the experiments of the graph replaced and of the new one: only theirs are reassessed
         if store.db.contains_named_graph(name):
+            touched = graph_experiments(store, report.graph)
             store.db.remove_graph(name)
         # lenient: the importer wrote every IRI itself (percent-encoded record IDs, numeric gene IDs)
         store.db.bulk_load(path=str(scratch), format=ox.RdfFormat.N_QUADS, lenient=True)
         store.db.add_graph(name)
-        report.misev_triples = reassess(store, MAPPINGS / "misev_markers.tsv")
+        touched |= graph_experiments(store, report.graph)
+        report.misev_triples = reassess(store, MAPPINGS / "misev_markers.tsv", touched)
 
     def manifest(previous: dict[str, Any], _result: None) -> dict[str, Any]:
         imports = {

@@ -21,7 +21,7 @@ same conclusion from the assessment). The protein categories are ``data/mappings
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from .config import default_root
 from .errors import InputError
 from .namespaces import EXOOWL, IMPORT_GRAPHS
 from .service import internal_query
-from .store import Store, StoreProtocol
+from .store import Store
 
 GRAPH_MISEV = f"{IMPORT_GRAPHS}derived/misev"  # an import graph: builds keep it, the endpoint cannot write it
 # the MISEV shapes of imported experiments: outside ontology/shapes, so that they are not part of the
@@ -102,23 +102,57 @@ class Result:
     genes: tuple[str, ...] = ()
 
 
-def gather(store: StoreProtocol) -> dict[str, Evidence]:
+ALL_EXPERIMENTS = "VALUES ?experiment { UNDEF }"  # in each evidence query: replaced to ask of some only
+BATCH = 500  # experiments per evidence query
+
+
+def _rows(store: Store, name: str, experiments: list[str] | None = None, **bound: str) -> Iterator[ox.QuerySolution]:
+    """An internal query's solutions over the union of the graphs, with some variables bound, and,
+    given ``experiments``, of those only: their IRIs (the store's own, written by pyoxigraph) are
+    listed in the query's VALUES, which the planner starts from, where it would read every record
+    and join the bound ones last."""
+    text = internal_query(name)
+    if experiments is not None:
+        listed = " ".join(str(ox.NamedNode(e)) for e in experiments)
+        text = text.replace(ALL_EXPERIMENTS, f"VALUES ?experiment {{ {listed} }}")
+    substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable(variable): ox.NamedNode(iri) for variable, iri in bound.items()
+    }
+    solutions = store.db.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+    assert isinstance(solutions, ox.QuerySolutions)  # the internal queries are SELECTs
+    yield from solutions
+
+
+def gather(store: Store, experiments: Iterable[str] | None = None) -> dict[str, Evidence]:
+    """What the records say of every experiment, or of the given ones only (at millions of cargo
+    records, reading all of them for the few experiments an import changed takes a minute)."""
     evidence: dict[str, Evidence] = defaultdict(Evidence)
-    for row in store.query(internal_query("misev-experiments")):
-        evidence[row["experiment"].value]
+    listed = sorted(experiments) if experiments is not None else None
+    batches: list[list[str] | None] = (
+        [None] if listed is None else [listed[i : i + BATCH] for i in range(0, len(listed), BATCH)]
+    )
+    uses: list[tuple[str, str, str]] = []  # experiment, use, method IRI
+    for batch in batches:
+        for row in _rows(store, "misev-experiments", batch):
+            evidence[row["experiment"].value]
+        uses += [
+            (r["experiment"].value, r["use"].value, r["method"].value) for r in _rows(store, "misev-method-uses", batch)
+        ]
+        for row in _rows(store, "misev-proteins", batch):
+            evidence[row["experiment"].value].proteins[row["gene"].value] = row["label"].value if row["label"] else ""
+        for row in _rows(store, "misev-exosomes", batch):
+            evidence[row["experiment"].value].exosomes.append(row["vesicle"].value)
     methods: dict[str, tuple[str, set[str]]] = {}  # method IRI → its label and classes (local names)
-    for row in store.query(internal_query("misev-method-classes")):
-        label, classes = methods.setdefault(row["method"].value, (row["label"].value, set()))
-        classes.add(row["class"].value.removeprefix(str(EXOOWL)))
-    for row in store.query(internal_query("misev-method-uses")):
-        uses = evidence[row["experiment"].value]
-        target = uses.isolation if row["use"].value == "isolation" else uses.characterisation
-        label, classes = methods.get(row["method"].value, ("", set()))
-        target[label or row["method"].value] |= classes
-    for row in store.query(internal_query("misev-proteins")):
-        evidence[row["experiment"].value].proteins[row["gene"].value] = row["label"].value if row["label"] else ""
-    for row in store.query(internal_query("misev-exosomes")):
-        evidence[row["experiment"].value].exosomes.append(row["vesicle"].value)
+    for method in sorted({m for _, _, m in uses}):
+        label, classes = "", set()
+        for row in _rows(store, "misev-method-classes", method=method):
+            label = label or row["label"].value
+            classes.add(row["class"].value.removeprefix(str(EXOOWL)))
+        methods[method] = (label, classes)
+    for experiment, use, method in uses:
+        target = evidence[experiment].isolation if use == "isolation" else evidence[experiment].characterisation
+        label, classes = methods[method]
+        target[label or method] |= classes
     return evidence
 
 
@@ -237,18 +271,43 @@ def assessment_quads(experiment: str, evidence: Evidence, markers: list[Marker])
             yield ox.Quad(ox.NamedNode(vesicle), RDF_TYPE, _o("SmallEVReportedAsExosome"), graph)
 
 
-def assess(store: StoreProtocol, markers: list[Marker]) -> Iterator[ox.Quad]:
-    """The MISEV graph's quads for every experiment in the store."""
-    for experiment, evidence in sorted(gather(store).items()):
+def assess(store: Store, markers: list[Marker], experiments: Iterable[str] | None = None) -> Iterator[ox.Quad]:
+    """The MISEV graph's quads for every experiment in the store, or for the given ones."""
+    for experiment, evidence in sorted(gather(store, experiments).items()):
         yield from assessment_quads(experiment, evidence, markers)
 
 
-def reassess(store: Store, markers_path: Path) -> int:
-    """Replace the MISEV graph of a store being written (a checkpoint copy) by a fresh assessment of
-    every experiment in it; its size in triples."""
+def graph_experiments(store: Store, graph: str) -> set[str]:
+    """The experiments a graph describes or holds records of: those whose assessment it can change."""
+    rows = _rows(store, "misev-graph-experiments", graph=graph)
+    return {row["experiment"].value for row in rows}
+
+
+def _assessed_experiment(subject: str, experiments: set[str]) -> bool:
+    """Whether a MISEV graph subject belongs to one of the experiments: the experiment itself, its
+    assessment (``…/misev``), a criterion result (``…/misev/C``) or a studied vesicle (``…/vesicle/V``);
+    record IDs are percent-encoded, so an experiment IRI holds no further '/'."""
+    return any(candidate in experiments for candidate in (subject, *(subject.rsplit("/", n)[0] for n in (1, 2))))
+
+
+def reassess(store: Store, markers_path: Path, experiments: set[str] | None = None) -> int:
+    """Bring the MISEV graph of a store being written (a checkpoint copy) up to date: a fresh
+    assessment of every experiment, or of the given ones (those an import changed) in place of their
+    previous one; the graph's size in triples."""
     graph = ox.NamedNode(GRAPH_MISEV)
-    if store.db.contains_named_graph(graph):
-        store.db.remove_graph(graph)
-    store.db.extend(list(assess(store, load_markers(markers_path))))
+    markers = load_markers(markers_path)
+    if experiments is None or not store.db.contains_named_graph(graph):
+        if store.db.contains_named_graph(graph):
+            store.db.remove_graph(graph)
+        store.db.extend(list(assess(store, markers)))
+    else:
+        stale = [
+            q
+            for q in store.db.quads_for_pattern(None, None, None, graph)
+            if isinstance(q.subject, ox.NamedNode) and _assessed_experiment(q.subject.value, experiments)
+        ]
+        for quad in stale:
+            store.db.remove(quad)
+        store.db.extend(list(assess(store, markers, experiments)))
     store.db.add_graph(graph)
     return store.count(GRAPH_MISEV)
