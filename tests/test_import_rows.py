@@ -172,7 +172,9 @@ def test_bad_and_repeated_records_are_reported_and_the_first_is_kept(tmp_path: P
     ]
     assert objects(store, f"{ID}exocarta/cargo/7", f"{ONT}observedMolecule") == [ox.NamedNode(f"{ID}gene/101")]
     assert values(store, f"{ID}gene/101", LABEL) == ["A"]
-    assert len(list(store.quads_for_pattern(ox.NamedNode(f"{ID}gene/101"), None, None, None))) == 6
+    assert values(store, f"{ID}gene/101", f"{ONT}nameKey") == ["a"]  # the label's lookup key
+    # type, NCBI Gene ID, label and its key, taxon, the database's and NCBI's pages: the first row only
+    assert len(list(store.quads_for_pattern(ox.NamedNode(f"{ID}gene/101"), None, None, None))) == 7
     assert not list(store.quads_for_pattern(None, ox.NamedNode(f"{ONT}inExperiment"), None, None))
 
 

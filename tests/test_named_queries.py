@@ -48,6 +48,7 @@ REQUIRED_QUERIES = {
 }
 NO_MATCH = {
     "string": "zz-no-such-thing-zz",
+    "name": "zz-no-such-thing-zz",
     "decimal": "-100000",
     "integer": "99999",
     "iri": "exoid:finding/no-such-finding",
@@ -610,3 +611,7 @@ def test_review_beside_databases_joins_a_curated_gene_to_its_imported_records(kg
     assert int(cd63["review_findings"]) >= 1 and refs(cd63)
     assert (cd63["database_records"], cd63["experiments"], cd63["databases"]) == ("2", "2", "Vesiclepedia")
     assert run(kg, "review-beside-databases", molecule="CD6") == []  # whole names only
+    # a gene only the import knows is found by its name's key too, in any case
+    [imported] = run(kg, "review-beside-databases", molecule="testgene3")
+    found = (imported["molecule_name"], imported["review_findings"], imported["database_records"])
+    assert found == ("TESTGENE3", "0", "1")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
 
 from . import __version__
 from .config import Settings
@@ -26,6 +26,7 @@ from .rules import apply_rules
 from .service import internal_query
 from .store import DATABASE, SHAPES, Store, StoreLocation
 from .validate import Report, load_shapes, validate_graph
+from .vocabulary import NAME_KEY, NAME_PREDICATES, name_key
 from .write import graph_sizes, staged
 
 Progress = Callable[[str], None]
@@ -105,7 +106,17 @@ def assemble(settings: Settings, timer: _Timer) -> tuple[Graph, Graph]:
         "curate", lambda: curated_graph(settings.curated_dir, settings.mappings_dir)
     )
     review += timer.step("rules", lambda: apply_rules(settings.rules_dir, release, review))
+    review += name_keys(review)
     return release, review
+
+
+def name_keys(graph: Graph) -> Graph:
+    """The lookup key (exoowl:nameKey) of every name in a graph, as the importers write them."""
+    keys = Graph()
+    for predicate in NAME_PREDICATES:
+        for subject, name in graph.subject_objects(URIRef(predicate)):
+            keys.add((subject, URIRef(NAME_KEY), Literal(name_key(str(name)))))
+    return keys
 
 
 def check(settings: Settings, release: Graph, review: Graph, carried: Graph, timer: _Timer) -> Graph:

@@ -48,7 +48,7 @@ from .namespaces import EXOID, EXOOWL, IMPORT_GRAPHS, OBO
 from .remote import RemoteStore
 from .service import internal_query
 from .store import Store, StoreLocation, StoreProtocol
-from .vocabulary import Disease, Term, Vocabulary, key, load_all, load_cell_line_diseases
+from .vocabulary import NAME_KEY, Disease, Term, Vocabulary, key, load_all, load_cell_line_diseases, name_key
 from .write import disk_problem, transaction
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -262,6 +262,11 @@ class Emitter:
         self.out.write(f"{s} {p} {o} {self.graph} .\n")
         self.triples += 1
 
+    def name(self, node: str, predicate: str, name: str) -> None:
+        """A name of a gene or miRNA (label, miRBase name, synonym) and its lookup key."""
+        self.quad(node, predicate, _lit(name))
+        self.quad(node, _iri(NAME_KEY), _lit(name_key(name)))
+
     def first_time(self, node: str) -> bool:
         if node in self.described:
             return False
@@ -296,7 +301,7 @@ class Emitter:
         self.quad(node, _o("ncbiGeneId"), _lit(gene_id))
         self.quad(node, SEE_ALSO, _iri(f"https://www.ncbi.nlm.nih.gov/gene/{gene_id}"))
         if symbol:
-            self.quad(node, RDFS_LABEL, _lit(symbol))
+            self.name(node, RDFS_LABEL, symbol)
         self.species(node, name, taxon)
         return node
 
@@ -321,7 +326,7 @@ class Emitter:
             local = f"{self.source.name}/mirna/{_slug(name)}" + (f"/{_slug(scope)}" if scope else "")
             node = self.mirnas[f"{name.lower()} {scope}"] = _id(local)
             self.quad(node, RDF_TYPE, _o("MicroRNA"))
-            self.quad(node, RDFS_LABEL, _lit(name))
+            self.name(node, RDFS_LABEL, name)
             self.species(node, species, taxon)
         return node
 
@@ -340,7 +345,7 @@ class Emitter:
         if node[1:-1] not in self.lookups.curated_mirna_nodes and self.first_time(node):
             label = resolution.name_v22 or accession
             self.mirbase_entry(node, "MicroRNA", label, ("mirbaseAccession", "mature", accession), resolution.taxon)
-            self.quad(node, _o("mirbaseName"), _lit(resolution.name_v22 or ""))
+            self.name(node, _o("mirbaseName"), resolution.name_v22 or "")
         return node
 
     def mirna_precursor(self, resolution: Resolution) -> str:
@@ -358,7 +363,7 @@ class Emitter:
         taxon and miRBase page."""
         predicate, page, accession = entry
         self.quad(node, RDF_TYPE, _o(kind))
-        self.quad(node, RDFS_LABEL, _lit(label))
+        self.name(node, RDFS_LABEL, label)
         self.quad(node, _o(predicate), _lit(accession))
         if taxon:
             self.quad(node, IN_TAXON, _iri(f"{OBO}NCBITaxon_{taxon}"))
@@ -563,7 +568,7 @@ def _genes(row: Row, emit: Emitter, norm: Normaliser) -> str:
     node = _gene_of(row, emit, _species(row, norm))
     emit.literals(node, row, {"PRIMARY ID": "recordId", "GENE NAME": "geneName", "HGNC": "hgncId", "MIM": "mimId"})
     for synonym in row.many("SYNONYMS"):
-        emit.quad(node, RELATED_SYNONYM, _lit(synonym))
+        emit.name(node, RELATED_SYNONYM, synonym)
     emit.quad(node, _o("importedFrom"), emit.file_node)
     return node
 

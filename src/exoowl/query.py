@@ -29,8 +29,9 @@ from .errors import InputError, NotFound, ResultTooLarge, UsageError
 from .namespaces import PREFIXES
 from .sparql_safety import Policy, named_node, where_group
 from .store import StoreProtocol
+from .vocabulary import name_key
 
-PARAM_TYPES = ("string", "iri", "integer", "decimal")
+PARAM_TYPES = ("string", "name", "iri", "integer", "decimal")
 _HEADER = re.compile(r"^#\s*(question|param|example|returns):\s*(.*)$")
 _PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s+(\w+)\s+(required|optional)\s*(.*)$")
 SELECT_FORMATS = {
@@ -70,6 +71,8 @@ class Parameter:
             except InvalidOperation:
                 raise UsageError(f"parameter {self.name} must be a number, got {raw!r}") from None
             return ox.Literal(raw, datatype=ox.NamedNode(PREFIXES["xsd"] + "decimal"))
+        if self.type == "name":  # matched whole and case-insensitively against exoowl:nameKey
+            return ox.Literal(name_key(raw))
         return ox.Literal(raw)
 
 

@@ -36,6 +36,23 @@ KNOWN_PREFIXES = {
 }
 
 
+NAME_PREDICATES = (  # the names an entity is looked up by, whole and case-insensitively (exoowl:nameKey)
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2004/02/skos/core#altLabel",
+    "https://w3id.org/exoowl/ontology/mirbaseName",
+    "https://w3id.org/exoowl/ontology/nameInReview",
+    "http://www.geneontology.org/formats/oboInOwl#hasExactSynonym",
+    "http://www.geneontology.org/formats/oboInOwl#hasRelatedSynonym",
+)
+NAME_KEY = "https://w3id.org/exoowl/ontology/nameKey"
+
+
+def name_key(name: str) -> str:
+    """An entity name's lookup key (exoowl:nameKey): lower case, as SPARQL's LCASE makes it, so that
+    a name is found by an index lookup instead of by lower-casing every name in the store."""
+    return name.lower()
+
+
 def key(text: str) -> str:
     """The form in which strings are compared."""
     return " ".join(text.split()).casefold()
