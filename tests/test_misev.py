@@ -5,6 +5,7 @@ and the 'small EV reported as exosome' classification drawn by HermiT from the o
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
@@ -30,6 +31,7 @@ from exoowl.store import Store, StoreLocation
 
 MARKERS = load_markers(MAPPINGS / "misev_markers.tsv")
 GENE = "https://w3id.org/exoowl/id/gene/"
+SUMMARY = "https://w3id.org/exoowl/id/misev-summary/https%3A%2F%2Fw3id.org%2Fexoowl%2Fid%2Fdatabase%2Fvesiclepedia/"
 ONT = "https://w3id.org/exoowl/ontology/"
 
 
@@ -177,7 +179,11 @@ def test_an_import_reassesses_only_its_experiments_and_leaves_the_graph_a_whole_
         kept = misev_graph(store)
         graph = ox.NamedNode(GRAPH_MISEV)
         whole = {ox.Quad(q.subject, q.predicate, q.object, graph) for q in assess(store, MARKERS)}
-        assert kept == whole
+        summaries = {q for q in kept if q.subject.value.startswith("https://w3id.org/exoowl/id/misev-summary/")}
+        assert kept - summaries == whole
+        # one summary per database and vesicle class, counted again: the replaced ones are gone
+        counts = {(q.subject.value, q.object.value) for q in summaries if q.predicate.value.endswith("ExperimentCount")}
+        assert counts == {(f"{SUMMARY}{quote(ONT + 'Exosome', safe='')}", "2")}  # experiments 1 and 4
         grades = {q.subject.value: q.object.value for q in kept if q.predicate.value == ONT + "isolationSpecificity"}
         # 2 keeps an assessment: the cargo file still holds its records (without its details now)
         assert grades == {

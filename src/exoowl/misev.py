@@ -24,12 +24,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
 from .config import default_root
 from .errors import InputError
-from .namespaces import EXOOWL, IMPORT_GRAPHS
+from .namespaces import EXOID, EXOOWL, IMPORT_GRAPHS
 from .service import internal_query
 from .store import Store
 
@@ -309,5 +310,48 @@ def reassess(store: Store, markers_path: Path, experiments: set[str] | None = No
         for quad in stale:
             store.db.remove(quad)
         store.db.extend(list(assess(store, markers, experiments)))
+    summarise(store)
     store.db.add_graph(graph)
     return store.count(GRAPH_MISEV)
+
+
+SUMMARY_COUNTS = {  # the summary query's columns → the summary's properties
+    "experiments": "assessedExperimentCount",
+    "with_protein_cargo": "withProteinCargoCount",
+    "with_membrane_and_luminal_protein": "withMembraneAndLuminalProteinCount",
+    "with_one_kind_of_ev_protein": "withOneKindOfEVProteinCount",
+    "judged_for_negative_controls": "judgedForNegativeControlsCount",
+    "with_negative_control_found": "withNegativeControlFoundCount",
+}
+
+
+def _summary_node(database: ox.NamedNode, vesicle_class: ox.NamedNode) -> ox.NamedNode:
+    return ox.NamedNode(f"{EXOID}misev-summary/{quote(database.value, safe='')}/{quote(vesicle_class.value, safe='')}")
+
+
+def summarise(store: Store) -> None:
+    """Replace the MISEV marker summaries (per database and studied vesicle class) by counts of the
+    assessments now in the store: read by the markers-by-vesicle-type query, which would otherwise
+    join every experiment's criterion results (a second at millions of triples)."""
+    graph = ox.NamedNode(GRAPH_MISEV)
+    old = [s for s in store.db.quads_for_pattern(None, RDF_TYPE, _o("MISEVMarkerSummary"), graph)]
+    for summary in old:
+        for quad in list(store.db.quads_for_pattern(summary.subject, None, None, graph)):
+            store.db.remove(quad)
+    quads = []
+    integer = ox.NamedNode(f"{XSD}integer")
+    for row in _rows(store, "misev-marker-summary"):
+        node = _summary_node(row["database"], row["class"])
+        quads += [
+            ox.Quad(node, RDF_TYPE, _o("MISEVMarkerSummary"), graph),
+            ox.Quad(node, _o("summarisesDatabase"), row["database"], graph),
+            ox.Quad(node, _o("summarisesVesicleClass"), row["class"], graph),
+        ]
+        quads += [
+            ox.Quad(node, _o(p), ox.Literal(row[c].value, datatype=integer), graph) for c, p in SUMMARY_COUNTS.items()
+        ]
+    for row in _rows(store, "misev-controls-found"):
+        quads.append(
+            ox.Quad(_summary_node(row["database"], row["class"]), _o("negativeControlFound"), row["gene"], graph)
+        )
+    store.db.extend(quads)
