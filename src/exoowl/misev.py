@@ -1,7 +1,8 @@
 """MISEV rigour of the imported experiments: what the records of each experiment show of what the
 MISEV2018/2023 guidelines ask for, as triples in one graph (``GRAPH_MISEV``, among the import graphs),
-made again after every import so that an experiment's details and its cargo, imported from different
-files, are read together.
+made again after every import for the experiments the import names (those of the graph it replaced
+and of the new one), so that an experiment's details and its cargo, imported from different files, are
+read together; with them, counts per database and studied vesicle class (``exoowl:MISEVMarkerSummary``).
 
 Four criteria, each with its points and a sentence saying why (ontology: ``exoowl:MISEVCriterion``):
 
