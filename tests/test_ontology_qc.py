@@ -1,0 +1,65 @@
+"""The release's quality checks, OBO style: every ``ontology/qc/*-violation.rq`` query must return no
+rows on the committed release, and each one finds the defect it names when a copy of the release is
+given one (so that a check that cannot fail is caught)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RELEASE = ROOT / "ontology" / "exoowl.owl"
+CHECKS = sorted((ROOT / "ontology" / "qc").glob("*-violation.rq"))
+PREFIXES = """@prefix exoowl: <https://w3id.org/exoowl/ontology/> .
+@prefix obo: <http://purl.obolibrary.org/obo/> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+# per check, Turtle that gives the release the defect it looks for
+DEFECTS = {
+    "missing-label": 'exoowl:QcUnlabelled a owl:Class ; obo:IAO_0000115 "d"@en ; rdfs:subClassOf exoowl:Specimen .',
+    "missing-definition": 'exoowl:QcUndefined a owl:ObjectProperty ; rdfs:label "qc undefined"@en .',
+    "duplicate-label": 'exoowl:QcSpecimen a owl:Class ; rdfs:label "Specimen"@en .',
+    "multiple-labels": 'exoowl:Specimen rdfs:label "sample material"@en .',
+    "subclass-cycle": (
+        "exoowl:Specimen rdfs:subClassOf exoowl:QcChild . exoowl:QcChild rdfs:subClassOf exoowl:Specimen ."
+    ),
+    "obsolete-in-use": "exoowl:QcOld owl:deprecated true . exoowl:QcNew rdfs:subClassOf exoowl:QcOld .",
+}
+
+
+def release_store(extra: str = "") -> ox.Store:
+    store = ox.Store()
+    store.load(path=str(RELEASE), format=ox.RdfFormat.RDF_XML)
+    if extra:
+        store.load((PREFIXES + extra).encode(), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+def rows(store: ox.Store, check: Path) -> list[tuple[str, ...]]:
+    answer = store.query(check.read_text(encoding="utf-8"))
+    assert isinstance(answer, ox.QuerySolutions)
+    return [tuple(str(term) for term in row) for row in answer]
+
+
+@pytest.fixture(scope="module")
+def release() -> ox.Store:
+    return release_store()
+
+
+def test_every_check_has_a_defect_to_find() -> None:
+    assert sorted(c.name.removesuffix("-violation.rq") for c in CHECKS) == sorted(DEFECTS)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.name)
+def test_the_release_passes(release: ox.Store, check: Path) -> None:
+    assert rows(release, check) == []
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.name)
+def test_the_check_finds_its_defect(check: Path) -> None:
+    found = rows(release_store(DEFECTS[check.name.removesuffix("-violation.rq")]), check)
+    assert found and any("Qc" in cell or "Specimen" in cell for row in found for cell in row), found
