@@ -140,11 +140,11 @@ def test_header_is_complete(path: Path) -> None:
     assert "PREFIX exoowl: <https://w3id.org/exoowl/ontology/>" in text
     assert "ORDER BY" in text, "deterministic output"
     assert "exo:" not in text.replace("exoowl:", "").replace("exoid:", "")
-    # every declared parameter is used as a variable and every optional one is tested for BOUND
+    # every declared parameter is used as a variable and every optional one is tested for BOUND or defaulted (COALESCE)
     for p in query.parameters:
         assert f"?{p.name}" in text.split("WHERE", 1)[1], p.name
         if not p.required:
-            assert f"!BOUND(?{p.name})" in text, p.name
+            assert f"!BOUND(?{p.name})" in text or f"COALESCE(?{p.name}," in text, p.name
 
 
 @pytest.mark.parametrize("name,example", examples())
@@ -592,6 +592,29 @@ def test_experiments_by_rigour_rank_the_test_experiments_by_what_their_records_s
     reported = run(kg, "experiments-by-rigour", vesicle_type="exoowl:SmallEVReportedAsExosome")
     assert [row["experiment_id"] for row in reported] == ["9002"]  # 9001's density gradient supports 'exosome'
     assert "CANX" in next(row for row in rows if row["experiment_id"] == "9003")["negative_controls"]
+    # ranks follow the scores; a page starts at a rank, so the last row's rank + 1 opens the next one
+    assert [int(row["rank"]) for row in rows] == sorted(int(row["rank"]) for row in rows)
+    second = int(rows[1]["rank"])
+    assert [row["experiment_id"] for row in run(kg, "experiments-by-rigour", from_rank=str(second))] == ["9003", "9002"]
+    assert run(kg, "experiments-by-rigour", from_rank=str(int(rows[-1]["rank"]) + 1)) == []
+
+
+def test_experiments_by_rigour_pages_hold_a_hundred_experiments(project: Settings, tmp_path: Path) -> None:
+    """The page size is the query's, not the data's: 130 experiments make a page of 100 and one of 30."""
+    settings = copy_of(project, tmp_path)
+    details = tmp_path / "experiments.txt"
+    header, first_row = (IMPORTS / "test_experiment_details.txt").read_text(encoding="utf-8").splitlines()[:2]
+    rows = [first_row.replace("9001\t", f"{8000 + n}\t", 1) for n in range(130)]
+    details.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    import_file(StoreLocation(settings.store_path), "vesiclepedia", details)
+    with Store.open(settings.store_path) as store:
+        kg = KnowledgeGraph(settings, store)
+        first = run(kg, "experiments-by-rigour")
+        ids = [row["experiment_id"] for row in first]
+        assert len(ids) == len(set(ids)) == 100  # one vesicle each
+        assert ids == [str(8000 + n) for n in range(100)]  # equal scores: by record ID
+        rest = run(kg, "experiments-by-rigour", from_rank=str(int(first[-1]["rank"]) + 1))
+        assert [row["experiment_id"] for row in rest] == [str(8000 + n) for n in range(100, 130)]
 
 
 def test_markers_by_vesicle_type_count_experiments_with_ev_proteins_and_negative_controls(kg: KnowledgeGraph) -> None:

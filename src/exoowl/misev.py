@@ -93,6 +93,7 @@ class Evidence:
     characterisation: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     proteins: dict[str, str] = field(default_factory=dict)  # gene IRI → label
     exosomes: list[str] = field(default_factory=list)
+    vesicle_classes: set[str] = field(default_factory=set)  # those of its studied vesicles, up to EV
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ def gather(store: Store, experiments: Iterable[str] | None = None) -> dict[str, 
             evidence[row["experiment"].value].proteins[row["gene"].value] = row["label"].value if row["label"] else ""
         for row in _rows(store, "misev-exosomes", batch):
             evidence[row["experiment"].value].exosomes.append(row["vesicle"].value)
+        for row in _rows(store, "misev-vesicle-classes", batch):
+            evidence[row["experiment"].value].vesicle_classes.add(row["class"].value)
     methods: dict[str, tuple[str, set[str]]] = {}  # method IRI → its label and classes (local names)
     for method in sorted({m for _, _, m in uses}):
         label, classes = "", set()
@@ -245,7 +248,11 @@ def negative_controls(evidence: Evidence, markers: list[Marker]) -> Result:
     )
 
 
-def assessment_quads(experiment: str, evidence: Evidence, markers: list[Marker]) -> Iterator[ox.Quad]:
+def assessment_quads(
+    experiment: str, evidence: Evidence, markers: list[Marker], downgraded: Iterable[str] = ()
+) -> Iterator[ox.Quad]:
+    """An experiment's assessment; ``downgraded``: the classes its exosomes gain when its isolation is
+    not highly specific ('small EV reported as exosome' and its superclasses)."""
     graph = ox.NamedNode(GRAPH_MISEV)
     node = ox.NamedNode(f"{experiment}/misev")
     grade, first = isolation(evidence)
@@ -268,15 +275,21 @@ def assessment_quads(experiment: str, evidence: Evidence, markers: list[Marker])
         yield ox.Quad(part, _o("explanation"), ox.Literal(result.explanation), graph)
         for gene in dict.fromkeys(result.genes):
             yield ox.Quad(part, _o("evidenceGene"), ox.NamedNode(gene), graph)
-    if grade != "HighSpecificity":
+    classes = set(evidence.vesicle_classes)
+    if grade != "HighSpecificity" and evidence.exosomes:
+        classes |= set(downgraded)
         for vesicle in evidence.exosomes:
             yield ox.Quad(ox.NamedNode(vesicle), RDF_TYPE, _o("SmallEVReportedAsExosome"), graph)
+    for vesicle_class in sorted(classes):
+        yield ox.Quad(node, _o("assessedVesicleClass"), ox.NamedNode(vesicle_class), graph)
 
 
 def assess(store: Store, markers: list[Marker], experiments: Iterable[str] | None = None) -> Iterator[ox.Quad]:
     """The MISEV graph's quads for every experiment in the store, or for the given ones."""
+    small = _o("SmallEVReportedAsExosome").value
+    downgraded = [row["ancestor"].value for row in _rows(store, "misev-class-ancestors", None, **{"class": small})]
     for experiment, evidence in sorted(gather(store, experiments).items()):
-        yield from assessment_quads(experiment, evidence, markers)
+        yield from assessment_quads(experiment, evidence, markers, downgraded)
 
 
 def graph_experiments(store: Store, graph: str) -> set[str]:
@@ -312,8 +325,33 @@ def reassess(store: Store, markers_path: Path, experiments: set[str] | None = No
             store.db.remove(quad)
         store.db.extend(list(assess(store, markers, experiments)))
     summarise(store)
+    rank(store)
     store.db.add_graph(graph)
     return store.count(GRAPH_MISEV)
+
+
+def _record_order(record: str) -> tuple[int, int | str]:
+    """Record IDs in their natural order: numbers by value, before any other text."""
+    return (0, int(record)) if record.isdigit() else (1, record)
+
+
+def rank(store: Store) -> None:
+    """Number every assessment in the store, 1 for the highest score (ties by database and record ID),
+    as ``exoowl:rigourRank``: a listing by rigour then reads a page of ranks, where sorting every
+    assessment's score and identifiers would cost each request a second at millions of triples."""
+    graph = ox.NamedNode(GRAPH_MISEV)
+    for quad in list(store.db.quads_for_pattern(None, _o("rigourRank"), None, graph)):
+        store.db.remove(quad)
+    keys: dict[ox.NamedNode, tuple[int, str, tuple[int, int | str]]] = {}
+    for row in _rows(store, "misev-ranking"):
+        key = (-int(row["score"].value), row["database"].value, _record_order(row["record"].value))
+        keys[row["assessment"]] = min(key, keys.get(row["assessment"], key))
+    integer = ox.NamedNode(f"{XSD}integer")
+    ordered = sorted(keys, key=lambda node: (keys[node], node.value))
+    store.db.extend(
+        ox.Quad(node, _o("rigourRank"), ox.Literal(str(place), datatype=integer), graph)
+        for place, node in enumerate(ordered, 1)
+    )
 
 
 SUMMARY_COUNTS = {  # the summary query's columns → the summary's properties

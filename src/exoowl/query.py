@@ -6,9 +6,9 @@ A named query's header comment declares it::
     # param: donor string optional  part of the donor's label, case-insensitive
     # example: exoowl query --name metastatic-mirnas --param donor=MDA-MB-231
 
-Parameters are bound by a ``VALUES`` block placed at the start of the query's ``WHERE`` group, so
-the variable of the same name is bound throughout that group (its FILTERs included) on any SPARQL
-1.1 engine; an optional parameter that is not given stays unbound. The values are RDF terms
+Parameters are bound by a ``VALUES`` block placed at the start of the query's ``WHERE`` group and
+of each sub-SELECT's, so the variable of the same name is bound throughout the query (its FILTERs
+included) on any SPARQL 1.1 engine; an optional parameter that is not given stays unbound. The values are RDF terms
 written by pyoxigraph (an IRI is validated first), never the raw text given, and the query that
 runs is the one the safety policy checked (:func:`run_checked`).
 """
@@ -27,7 +27,7 @@ import pyoxigraph as ox
 
 from .errors import InputError, NotFound, ResultTooLarge, UsageError
 from .namespaces import PREFIXES
-from .sparql_safety import Policy, named_node, where_group
+from .sparql_safety import Policy, named_node, where_groups
 from .store import StoreProtocol
 from .vocabulary import name_key
 
@@ -98,13 +98,16 @@ class NamedQuery:
 
 
 def bind_values(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
-    """The query with ``VALUES (?a ?b) { (x y) }`` opening its WHERE group."""
+    """The query with ``VALUES (?a ?b) { (x y) }`` opening its WHERE group and each sub-SELECT's
+    (a sub-SELECT sees only its own variables, so that a page of results can be chosen with them)."""
     if not bindings:
         return sparql
-    at = where_group(sparql)
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(str(term) for term in bindings.values())
-    return f"{sparql[:at]} VALUES ({names}) {{ ({values}) }} {sparql[at:]}"
+    block = f" VALUES ({names}) {{ ({values}) }} "
+    for at in reversed(where_groups(sparql)):
+        sparql = f"{sparql[:at]}{block}{sparql[at:]}"
+    return sparql
 
 
 def expand(value: str) -> str:

@@ -651,11 +651,13 @@ def _closing_brace(toks: list[Token], opening: int) -> int:
     return toks[closing].offset + 1
 
 
-def where_group(text: str) -> int:
-    """The offset just inside the query's first top-level ``WHERE {`` (named queries bind their
-    parameters there); UsageError when there is none."""
+def where_groups(text: str) -> list[int]:
+    """The offsets just inside each ``WHERE {`` of a query, its sub-SELECTs' included (named queries
+    bind their parameters there); UsageError when there is none."""
     toks = list(tokens(text))
-    for i, tok in enumerate(toks[:-1]):
-        if tok.is_word("WHERE") and toks[i + 1].is_punct("{"):
-            return toks[i + 1].offset + 1
-    raise UsageError("a query with parameters needs an explicit WHERE { … } group")
+    found = [
+        toks[i + 1].offset + 1 for i, tok in enumerate(toks[:-1]) if tok.is_word("WHERE") and toks[i + 1].is_punct("{")
+    ]
+    if not found:
+        raise UsageError("a query with parameters needs an explicit WHERE { … } group")
+    return found
