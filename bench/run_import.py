@@ -122,9 +122,17 @@ def timed_queries(kg: KnowledgeGraph, queries: list[tuple[str, str]]) -> dict[st
     return results
 
 
+def variants(kg: KnowledgeGraph, name: str, bindings: list[dict[str, str]]) -> list[tuple[str, str]]:
+    """A named query with each set of parameters: (name and parameters, SPARQL text)."""
+    named = get_named_query(kg.settings.queries_dir, name)
+    return [
+        (" ".join([name, *(f"{k}={v}" for k, v in b.items())]), bind_values(named.sparql, named.bindings(b)))
+        for b in bindings
+    ]
+
+
 def search_queries(kg: KnowledgeGraph) -> list[tuple[str, str]]:
-    named = get_named_query(kg.settings.queries_dir, "label-search")
-    return [(f"label-search text={t}", bind_values(named.sparql, named.bindings({"text": t}))) for t in SEARCH_TERMS]
+    return variants(kg, "label-search", [{"text": t} for t in SEARCH_TERMS])
 
 
 def on_rdflib(kg: KnowledgeGraph, queries: list[tuple[str, str]], tmp: Path) -> dict:

@@ -305,6 +305,31 @@ def _assessed_experiment(subject: str, experiments: set[str]) -> bool:
     return any(candidate in experiments for candidate in (subject, *(subject.rsplit("/", n)[0] for n in (1, 2))))
 
 
+CRITERIA = (
+    "IsolationSpecificityCriterion",
+    "CharacterisationCriterion",
+    "EVProteinCriterion",
+    "NegativeControlCriterion",
+)
+
+
+def _stale_quads(store: Store, experiments: set[str]) -> list[ox.Quad]:
+    """The MISEV graph's quads of the given experiments: those of each experiment, its assessment and
+    criterion results, read by subject, and the vesicle typings among all of them (a vesicle whose
+    experiment has gone is not linked to it any more)."""
+    graph = ox.NamedNode(GRAPH_MISEV)
+    subjects = [
+        ox.NamedNode(iri)
+        for e in sorted(experiments)
+        for iri in (e, f"{e}/misev", *(f"{e}/misev/{criterion}" for criterion in CRITERIA))
+    ]
+    quads = [q for subject in subjects for q in store.db.quads_for_pattern(subject, None, None, graph)]
+    typings = store.db.quads_for_pattern(None, RDF_TYPE, _o("SmallEVReportedAsExosome"), graph)
+    return quads + [
+        q for q in typings if isinstance(q.subject, ox.NamedNode) and _assessed_experiment(q.subject.value, experiments)
+    ]
+
+
 def reassess(store: Store, markers_path: Path, experiments: set[str] | None = None) -> int:
     """Bring the MISEV graph of a store being written (a checkpoint copy) up to date: a fresh
     assessment of every experiment, or of the given ones (those an import changed) in place of their
@@ -316,12 +341,7 @@ def reassess(store: Store, markers_path: Path, experiments: set[str] | None = No
             store.db.remove_graph(graph)
         store.db.extend(list(assess(store, markers)))
     else:
-        stale = [
-            q
-            for q in store.db.quads_for_pattern(None, None, None, graph)
-            if isinstance(q.subject, ox.NamedNode) and _assessed_experiment(q.subject.value, experiments)
-        ]
-        for quad in stale:
+        for quad in _stale_quads(store, experiments):
             store.db.remove(quad)
         store.db.extend(list(assess(store, markers, experiments)))
     summarise(store)
@@ -336,7 +356,8 @@ def _record_order(record: str) -> tuple[int, int | str]:
 
 
 def rank(store: Store) -> None:
-    """Number every assessment in the store, 1 for the highest score (ties by database and record ID),
+    """Number the assessments of experiments with a studied vesicle, 1 for the highest score (ties by
+    database and record ID),
     as ``exoowl:rigourRank``: a listing by rigour then reads a page of ranks, where sorting every
     assessment's score and identifiers would cost each request a second at millions of triples."""
     graph = ox.NamedNode(GRAPH_MISEV)
