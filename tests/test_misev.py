@@ -188,7 +188,7 @@ def test_an_import_reassesses_only_its_experiments_and_leaves_the_graph_a_whole_
         for q in kept:
             if q.predicate.value == ONT + "assessedVesicleClass":
                 classes.setdefault(q.subject.value, set()).add(q.object.value.removeprefix(ONT))
-        assert classes == {experiment + n + "/misev": {"Exosome", "ExtracellularVesicle"} for n in "14"}
+        assert classes == {experiment + n + "/misev": {"Exosome", "SmallEV", "ExtracellularVesicle"} for n in "14"}
         # the assessments of experiments with a vesicle numbered once, 1 for the best score, ties by record
         scores = {q.subject.value: int(q.object.value) for q in kept if q.predicate.value == ONT + "rigourScore"}
         places = {q.subject.value: int(q.object.value) for q in ranks}

@@ -638,3 +638,37 @@ def test_review_beside_databases_joins_a_curated_gene_to_its_imported_records(kg
     [imported] = run(kg, "review-beside-databases", molecule="testgene3")
     found = (imported["molecule_name"], imported["review_findings"], imported["database_records"])
     assert found == ("TESTGENE3", "0", "1")
+
+
+# ---- cell populations and their members' cell types ---------------------------------------------
+
+IMMUNE_MEMBERS = """PREFIX obo: <http://purl.obolibrary.org/obo/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?population WHERE {
+  ?population obo:RO_0002351 ?member . ?member a ?type . ?type rdfs:subClassOf* obo:CL_0000738 }"""
+TYPED_AS = """PREFIX exoowl: <https://w3id.org/exoowl/ontology/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX obo: <http://purl.obolibrary.org/obo/>
+SELECT DISTINCT ?population WHERE { ?population a ?class .
+  FILTER(?class IN (exoowl:{cls})) }"""
+POPULATION_AS_CELL = """PREFIX exoowl: <https://w3id.org/exoowl/ontology/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX obo: <http://purl.obolibrary.org/obo/>
+SELECT DISTINCT ?population WHERE {
+  ?population a exoowl:CellPopulation ; a ?cell . ?cell rdfs:subClassOf* obo:CL_0000000 }"""
+
+
+def iris(kg: KnowledgeGraph, sparql: str) -> set[str]:
+    return {str(row[0]) for row in kg.query(sparql).rows}
+
+
+def test_every_population_with_immune_members_is_an_immune_cell_population(kg: KnowledgeGraph) -> None:
+    """Populations have members of a CL type (RO 'has member'); they are not cells themselves."""
+    immune = iris(kg, IMMUNE_MEMBERS)
+    # T, CD4, CD8 and regulatory T cells, NK cells, monocytes, MDSCs, DCs, mast cells, macrophages...
+    assert len(immune) >= 12
+    assert iris(kg, TYPED_AS.replace("{cls}", "ImmuneCellPopulation")) >= immune
+    assert "<https://w3id.org/exoowl/id/cell-type/dendritic-cell>" in iris(
+        kg, TYPED_AS.replace("{cls}", "DendriticCellPopulation")
+    )
+    assert "<https://w3id.org/exoowl/id/cell-type/endothelial-cell>" in iris(
+        kg, TYPED_AS.replace("{cls}", "EndothelialCellPopulation")
+    )
+    assert iris(kg, POPULATION_AS_CELL) == set()

@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEASE = ROOT / "ontology" / "exoowl.owl"
+EXOOWL = "https://w3id.org/exoowl/ontology/"
 CHECKS = sorted((ROOT / "ontology" / "qc").glob("*-violation.rq"))
 PREFIXES = """@prefix exoowl: <https://w3id.org/exoowl/ontology/> .
 @prefix obo: <http://purl.obolibrary.org/obo/> .
@@ -22,12 +23,21 @@ PREFIXES = """@prefix exoowl: <https://w3id.org/exoowl/ontology/> .
 DEFECTS = {
     "missing-label": 'exoowl:QcUnlabelled a owl:Class ; obo:IAO_0000115 "d"@en ; rdfs:subClassOf exoowl:Specimen .',
     "missing-definition": 'exoowl:QcUndefined a owl:ObjectProperty ; rdfs:label "qc undefined"@en .',
-    "duplicate-label": 'exoowl:QcSpecimen a owl:Class ; rdfs:label "Specimen"@en .',
+    "duplicate-label": 'exoowl:QcSpecimen a owl:Class ; rdfs:label "Vesicle source specimen"@en .',
     "multiple-labels": 'exoowl:Specimen rdfs:label "sample material"@en .',
     "subclass-cycle": (
         "exoowl:Specimen rdfs:subClassOf exoowl:QcChild . exoowl:QcChild rdfs:subClassOf exoowl:Specimen ."
     ),
     "obsolete-in-use": "exoowl:QcOld owl:deprecated true . exoowl:QcNew rdfs:subClassOf exoowl:QcOld .",
+    "class-without-parent": 'exoowl:QcOrphan a owl:Class ; rdfs:label "qc orphan"@en ; obo:IAO_0000115 "d"@en .',
+    "definition-on-reused-term": 'obo:OBI_0100051 obo:IAO_0000115 "Qc: a specimen as we would define it"@en .',
+    "reused-term-without-source": 'obo:CL_0000451 rdfs:isDefinedBy [] . obo:QcCell a owl:Class ; rdfs:label "qc"@en .',
+    # a population as a cell: below CL 'cell', or its type's intersection naming a CL class
+    "population-under-cell": (
+        "exoowl:QcPopulation rdfs:subClassOf exoowl:CellPopulation , obo:CL_0000451 ."
+        " exoowl:QcPopulation2 rdfs:subClassOf exoowl:CellPopulation ;"
+        " owl:equivalentClass [ owl:intersectionOf ( exoowl:CellPopulation obo:CL_0000738 ) ] ."
+    ),
 }
 
 
@@ -63,3 +73,5 @@ def test_the_release_passes(release: ox.Store, check: Path) -> None:
 def test_the_check_finds_its_defect(check: Path) -> None:
     found = rows(release_store(DEFECTS[check.name.removesuffix("-violation.rq")]), check)
     assert found and any("Qc" in cell or "Specimen" in cell for row in found for cell in row), found
+    if check.name == "population-under-cell-violation.rq":  # both ways of making a population a cell
+        assert {row[0] for row in found} >= {f"<{EXOOWL}QcPopulation>", f"<{EXOOWL}QcPopulation2>"}

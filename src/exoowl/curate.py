@@ -38,6 +38,7 @@ class ColumnMapping:
     required: bool = False
     pattern: re.Pattern[str] | None = None
     values: dict[str, URIRef] = field(default_factory=dict)  # controlled vocabulary: cell → IRI
+    member: URIRef | None = None  # the value describes the row's member ({subject}/member), linked so
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def _column(path: Path, name: str, spec: dict[str, Any]) -> ColumnMapping:
         "required",
         "pattern",
         "values",
+        "member",
     }
     if unknown:
         raise InputError(f"column {name!r}: unknown keys {sorted(unknown)}", path)
@@ -94,6 +96,7 @@ def _column(path: Path, name: str, spec: dict[str, Any]) -> ColumnMapping:
         required=bool(spec.get("required")),
         pattern=pattern,
         values={k: expand_curie(v, str(path)) for k, v in spec.get("values", {}).items()},
+        member=expand_curie(spec["member"], str(path)) if spec.get("member") else None,
     )
 
 
@@ -242,8 +245,12 @@ def _row_triples(m: TableMapping, data_path: Path, line: int, row: dict[str, str
         value = row[col.name]
         if col.predicate is None or not value:
             continue
+        described = subject
+        if col.member:  # e.g. a population (RO 'has member') and the cells its members are
+            described = URIRef(f"{subject}/member")
+            yield subject, col.member, described
         for v in [x.strip() for x in value.split(col.separator)] if col.separator else [value]:
-            yield subject, col.predicate, _object(col, v, data_path, line)
+            yield described, col.predicate, _object(col, v, data_path, line)
 
 
 def table_graph(m: TableMapping, curated_dir: Path) -> tuple[Graph, int]:
