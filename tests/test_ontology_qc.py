@@ -4,6 +4,7 @@ given one (so that a check that cannot fail is caught)."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -11,6 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEASE = ROOT / "ontology" / "exoowl.owl"
+SOURCE_LABELS = ROOT / "data" / "mappings" / "reused_terms.tsv"
+SOURCE_GRAPH = ox.NamedNode("https://w3id.org/exoowl/qc/source-labels")
 EXOOWL = "https://w3id.org/exoowl/ontology/"
 CHECKS = sorted((ROOT / "ontology" / "qc").glob("*-violation.rq"))
 PREFIXES = """@prefix exoowl: <https://w3id.org/exoowl/ontology/> .
@@ -31,6 +34,10 @@ DEFECTS = {
     "obsolete-in-use": "exoowl:QcOld owl:deprecated true . exoowl:QcNew rdfs:subClassOf exoowl:QcOld .",
     "class-without-parent": 'exoowl:QcOrphan a owl:Class ; rdfs:label "qc orphan"@en ; obo:IAO_0000115 "d"@en .',
     "definition-on-reused-term": 'obo:OBI_0100051 obo:IAO_0000115 "Qc: a specimen as we would define it"@en .',
+    # a label other than the source's, and a reused term that the source-label table does not hold
+    "label-mismatch-with-source": (
+        'obo:CL_0000451 rdfs:label "Qc dendritic cells"@en . obo:UBERON_9999999 rdfs:label "Qc fluid"@en .'
+    ),
     "reused-term-without-source": 'obo:CL_0000451 rdfs:isDefinedBy [] . obo:QcCell a owl:Class ; rdfs:label "qc"@en .',
     # a population as a cell: below CL 'cell', or its type's intersection naming a CL class
     "population-under-cell": (
@@ -41,9 +48,20 @@ DEFECTS = {
 }
 
 
+def source_labels() -> list[ox.Quad]:
+    """The reused terms' source labels (data/mappings/reused_terms.tsv) as quads of SOURCE_GRAPH."""
+    lines = [line for line in SOURCE_LABELS.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    return [
+        ox.Quad(ox.NamedNode(row["iri"]), label, ox.Literal(row["source_label"]), SOURCE_GRAPH)
+        for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    ]
+
+
 def release_store(extra: str = "") -> ox.Store:
     store = ox.Store()
     store.load(path=str(RELEASE), format=ox.RdfFormat.RDF_XML)
+    store.extend(source_labels())
     if extra:
         store.load((PREFIXES + extra).encode(), format=ox.RdfFormat.TURTLE)
     return store
@@ -73,5 +91,10 @@ def test_the_release_passes(release: ox.Store, check: Path) -> None:
 def test_the_check_finds_its_defect(check: Path) -> None:
     found = rows(release_store(DEFECTS[check.name.removesuffix("-violation.rq")]), check)
     assert found and any("Qc" in cell or "Specimen" in cell for row in found for cell in row), found
+    if check.name == "label-mismatch-with-source-violation.rq":  # a wrong label, and a term without a source
+        assert {row[0] for row in found} == {
+            "<http://purl.obolibrary.org/obo/CL_0000451>",
+            "<http://purl.obolibrary.org/obo/UBERON_9999999>",
+        }
     if check.name == "population-under-cell-violation.rq":  # both ways of making a population a cell
         assert {row[0] for row in found} >= {f"<{EXOOWL}QcPopulation>", f"<{EXOOWL}QcPopulation2>"}

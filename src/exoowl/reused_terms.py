@@ -1,0 +1,209 @@
+"""Derives ``data/mappings/reused_terms.tsv``: for every OBO term the edit file reuses (GO, CL, UBERON,
+MONDO, NCBITaxon, SO, RO, IAO, CHMO, OBI, COB, BFO), the label its source gives it, and which file of
+which release or repository commit says so. The tests check the edit file's labels against that table;
+the project never reads the sources at run time. This is run once by hand, after ``fetch`` has brought
+the sources' repositories into ``/work/.mirror`` (``owner+name/repo``, bare git directories):
+
+    PYTHONPATH=src python -m exoowl.reused_terms /work/.mirror ../shared/reference \
+        ontology/exoowl-edit.ttl data/mappings/reused_terms.tsv
+
+Each prefix has its sources in order of preference; a term's row comes from the first one that has it.
+A term that none of them holds is an error: a label we cannot check is not written down as checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import rdflib
+from rdflib.namespace import RDFS
+
+OBO = "http://purl.obolibrary.org/obo/"
+COLUMNS = ("iri", "source_label", "ontology", "source", "path", "version")
+DERIVED_ON = "2026-12-04"
+HEADER = f"""\
+# Reused OBO terms of ontology/exoowl-edit.ttl and the labels their sources give them. Facts only
+# (identifiers and labels); no definition is copied. Derived on {DERIVED_ON} by exoowl.reused_terms.
+# source = the GitHub repository (owner/name) whose file holds the label, or 'reference' for the
+# project's reference folder (../shared/reference, whose README names each file's origin);
+# version = the repository commit the file was read at (its date after the space), or the release the
+# reference file says it comes from.
+"""
+
+
+class SourceMissing(LookupError):
+    """A reused term that none of its prefix's sources holds."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file that gives labels: ``kind`` is obo, ofn (OWL functional syntax), xml (RDF/XML), ttl or tsv
+    (``id_column``/``label_column``, CURIEs, ``#`` comment lines)."""
+
+    repo: str  # owner/name, or "reference"
+    path: str
+    kind: str
+    version: str = ""  # for reference files: the release they were taken from
+    id_column: str = "subject_id"
+    label_column: str = "subject_label"
+
+
+OBI_OBO = Source("obi-ontology/obi", "views/obi.obo", "obo")
+SOURCES: dict[str, tuple[Source, ...]] = {
+    "BFO": (Source("BFO-ontology/BFO-2020", "21838-2/owl/bfo-core.ttl", "ttl"),),
+    "CHMO": (Source("rsc-ontologies/rsc-cmo", "chmo.obo", "obo"),),
+    "CL": (Source("obophenotype/cell-ontology", "src/ontology/cl-edit.owl", "ofn"),),
+    "COB": (OBI_OBO,),
+    "GO": (
+        Source(
+            "reference",
+            "go_terms_partial_2026.tsv",
+            "tsv",
+            "geneontology/go-ontology src/ontology/ld.txt and src/design_patterns/*.tsv (2020-09 to 2026-08)",
+            "go_id",
+            "label",
+        ),
+    ),
+    "IAO": (
+        Source("information-artifact-ontology/IAO", "src/ontology/iao-edit.owl", "xml"),
+        Source("information-artifact-ontology/IAO", "iao.owl", "xml"),
+    ),
+    "MONDO": (
+        Source("reference", "mondo_exactmatch_doid.sssom.tsv", "tsv", "mondo releases/2026-08-04"),
+        Source("reference", "mondo_exactmatch_ncit.sssom.tsv", "tsv", "mondo releases/2026-08-04"),
+    ),
+    "NCBITaxon": (Source("geneontology/go-ontology", "src/ontology/imports/ncbitaxon_import.obo", "obo"), OBI_OBO),
+    "OBI": (OBI_OBO,),
+    "RO": (Source("oborel/obo-relations", "ro.owl", "xml"),),
+    "SO": (Source("The-Sequence-Ontology/SO-Ontologies", "Ontology_Files/so.obo", "obo"),),
+    "UBERON": (
+        Source("obophenotype/uberon", "subsets/efo-slim.obo", "obo"),
+        Source("obi-ontology/obi", "src/ontology/robot_outputs/UBERON_imports.owl", "xml"),
+        Source("obophenotype/uberon", "src/mappings/biomappings.sssom.tsv", "tsv"),
+        Source("obophenotype/uberon", "examples/pituitary.obo", "obo"),
+    ),
+}
+
+
+def curie_to_iri(curie: str) -> str:
+    prefix, _, local = curie.partition(":")
+    return f"{OBO}{prefix}_{local}"
+
+
+def _obo_labels(text: str) -> Iterator[tuple[str, str]]:
+    """The names of [Term] stanzas (a Typedef's id is often not a CURIE)."""
+    in_term, term_id = False, ""
+    for line in text.splitlines():
+        if line.startswith("["):
+            in_term, term_id = line.strip() == "[Term]", ""
+        elif line.startswith("id: ") and in_term:
+            term_id = line[4:].strip()
+        elif line.startswith("name: ") and ":" in term_id:
+            yield curie_to_iri(term_id), line[6:].strip()
+
+
+_OFN_LABEL = re.compile(r'^AnnotationAssertion\((?:Annotation\(.*?\) )*rdfs:label obo:(\w+) "((?:[^"\\]|\\.)*)"')
+
+
+def _ofn_labels(text: str) -> Iterator[tuple[str, str]]:
+    for line in text.splitlines():
+        if match := _OFN_LABEL.match(line):
+            yield OBO + match[1], match[2].replace('\\"', '"').replace("\\\\", "\\")
+
+
+def _rdf_labels(text: str, rdf_format: str) -> Iterator[tuple[str, str]]:
+    graph = rdflib.Graph().parse(data=text, format=rdf_format)
+    for subject, label in graph.subject_objects(RDFS.label):
+        yield str(subject), str(label)
+
+
+def _tsv_labels(text: str, source: Source) -> Iterator[tuple[str, str]]:
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
+        yield curie_to_iri(row[source.id_column]), row[source.label_column]
+
+
+def labels_in(text: str, source: Source) -> dict[str, str]:
+    """The labels a source file's text gives, by IRI (the first one when it gives several)."""
+    if source.kind == "obo":
+        pairs = _obo_labels(text)
+    elif source.kind == "ofn":
+        pairs = _ofn_labels(text)
+    elif source.kind in ("xml", "ttl"):
+        pairs = _rdf_labels(text, source.kind.replace("ttl", "turtle"))
+    else:
+        pairs = _tsv_labels(text, source)
+    found: dict[str, str] = {}
+    for iri, label in pairs:
+        found.setdefault(iri, label)
+    return found
+
+
+def _git(mirrors: Path, repo: str, *args: str) -> str:
+    git_dir = mirrors / repo.replace("/", "+") / "repo"
+    done = subprocess.run(["git", "--git-dir", str(git_dir), *args], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def read_source(source: Source, mirrors: Path, reference: Path) -> tuple[str, str]:
+    """The source file's text and the version it was read at."""
+    if source.repo == "reference":
+        return (reference / source.path).read_text(encoding="utf-8"), source.version
+    version = _git(mirrors, source.repo, "log", "-1", "--format=%H %cs", "HEAD").strip()
+    return _git(mirrors, source.repo, "show", f"HEAD:{source.path}"), version
+
+
+def reused_terms(edit_file: Path) -> list[str]:
+    """The OBO terms the edit file labels (the terms it reuses), sorted."""
+    graph = rdflib.Graph().parse(edit_file, format="turtle")
+    return sorted({str(s) for s in graph.subjects(RDFS.label) if str(s).startswith(OBO)})
+
+
+def prefix_of(iri: str) -> str:
+    return iri.removeprefix(OBO).rsplit("_", 1)[0]
+
+
+def derive(mirrors: Path, reference: Path, terms: Sequence[str]) -> list[tuple[str, ...]]:
+    """One row per term: its source label and where it was read."""
+    cache: dict[Source, tuple[dict[str, str], str]] = {}
+    rows: list[tuple[str, ...]] = []
+    for iri in terms:
+        prefix = prefix_of(iri)
+        for source in SOURCES.get(prefix, ()):
+            if source not in cache:
+                text, version = read_source(source, mirrors, reference)
+                cache[source] = (labels_in(text, source), version)
+            labels, version = cache[source]
+            if iri in labels:
+                rows.append((iri, labels[iri], prefix.lower(), source.repo, source.path, version))
+                break
+        else:
+            raise SourceMissing(f"{iri}: none of the sources for {prefix} has it")
+    return rows
+
+
+def render(rows: Sequence[tuple[str, ...]]) -> str:
+    return HEADER + "\t".join(COLUMNS) + "\n" + "".join("\t".join(row) + "\n" for row in rows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("mirrors", type=Path, help="the folder of fetched repositories (/work/.mirror)")
+    parser.add_argument("reference", type=Path, help="the reference folder (../shared/reference)")
+    parser.add_argument("edit_file", type=Path, help="the ontology's edit file")
+    parser.add_argument("out", type=Path, help="the table to write")
+    args = parser.parse_args(argv)
+    rows = derive(args.mirrors, args.reference, reused_terms(args.edit_file))
+    args.out.write_text(render(rows), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
