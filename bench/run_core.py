@@ -78,7 +78,7 @@ def kind_of(triple: tuple) -> str:
 
 def bench_engines() -> dict[str, object]:
     settings = load_settings({}, environ={})
-    release = release_graph(settings.edit_file)
+    release = release_graph(settings.edit_file, settings.ontology_mappings)
     review, _ = curated_graph(settings.curated_dir, settings.mappings_dir)
     review += apply_rules(settings.rules_dir, release, review)
     data = release + review

@@ -210,7 +210,8 @@ def test_an_import_reassesses_only_its_experiments_and_leaves_the_graph_a_whole_
 
 
 def test_hermit_classifies_an_exosome_of_a_low_specificity_experiment_as_a_small_ev() -> None:
-    release = release_graph(Path(__file__).resolve().parents[1] / "ontology" / "exoowl-edit.ttl")
+    root = Path(__file__).resolve().parents[1]
+    release = release_graph(root / "ontology" / "exoowl-edit.ttl", root / "data" / "mappings" / "exoowl_obo.sssom.tsv")
     data = Graph()
     test = "https://w3id.org/exoowl/id/test/"
     for n, grade in enumerate(("LowSpecificity", "HighSpecificity")):

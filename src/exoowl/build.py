@@ -56,6 +56,7 @@ def input_files(settings: Settings) -> list[Path]:
         (settings.rules_dir, "*.rq"),
         (settings.curated_dir, "*.tsv"),
         (settings.mappings_dir, "*.toml"),
+        (settings.mappings_dir, "*.sssom.tsv"),
     ]
     return sorted(p for d, pattern in globs if d.exists() for p in d.glob(pattern))
 
@@ -97,8 +98,8 @@ class _Timer:
 
 def assemble(settings: Settings, timer: _Timer) -> tuple[Graph, Graph]:
     """The release graph and the curated (review) graph, rules applied."""
-    release = timer.step("ontology", lambda: release_graph(settings.edit_file))
-    if not release_is_current(settings.edit_file, settings.release_file):
+    release = timer.step("ontology", lambda: release_graph(settings.edit_file, settings.ontology_mappings))
+    if not release_is_current(settings.edit_file, settings.ontology_mappings, settings.release_file):
         write_release(release, settings.release_file)
         timer.report.release_written = True
         timer.progress(f"wrote {settings.release_file}")

@@ -191,6 +191,11 @@ class Settings:
         return self.ontology_dir / "exoowl-edit.ttl"
 
     @property
+    def ontology_mappings(self) -> Path:
+        """The SSSOM mapping set of exoowl classes to OBO terms, merged into the release."""
+        return self.mappings_dir / "exoowl_obo.sssom.tsv"
+
+    @property
     def release_file(self) -> Path:
         return self.ontology_dir / "exoowl.owl"
 

@@ -1,4 +1,5 @@
-"""The release: ``ontology/exoowl.owl`` (RDF/XML) generated from the edit file."""
+"""The release: ``ontology/exoowl.owl`` (RDF/XML) generated from the edit file and the mapping set of
+exoowl classes to OBO terms (``data/mappings/exoowl_obo.sssom.tsv``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,18 @@ from rdflib.namespace import OWL, RDF
 from .errors import InputError
 from .namespaces import ONTOLOGY_IRI, PREFIXES, version_iri
 from .rdfio import parse_file
+from .vocabulary import NO_TERM, PREDICATES, expand, sssom_metadata
+
+MAPPING_COLUMNS = (
+    "subject_id",
+    "subject_label",
+    "predicate_id",
+    "object_id",
+    "object_label",
+    "mapping_justification",
+    "object_source_version",
+    "comment",
+)
 
 
 def ontology_version(edit: Graph, path: Path | str = "ontology") -> str:
@@ -21,8 +34,31 @@ def ontology_version(edit: Graph, path: Path | str = "ontology") -> str:
     return str(versions[0])
 
 
-def release_graph(edit_file: Path) -> Graph:
-    """The edit file plus the dated version IRI; what ``exoowl.owl`` holds."""
+def mapping_triples(path: Path) -> list[tuple[URIRef, URIRef, URIRef]]:
+    """The mapping set's rows as SKOS mapping statements on the exoowl classes; a ``sssom:NoTermFound`` row
+    (a term looked for and not found) states nothing. A malformed row is an InputError naming its line."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    _, curie_map = sssom_metadata([line for line in lines if line.startswith("#")])
+    body = [(n, line) for n, line in enumerate(lines, 1) if line and not line.startswith("#")]
+    if not body or tuple(body[0][1].split("\t")) != MAPPING_COLUMNS:
+        raise InputError("the header row must be " + "\t".join(MAPPING_COLUMNS), path)
+    triples = []
+    for number, line in body[1:]:
+        cells = dict(zip(MAPPING_COLUMNS, line.split("\t"), strict=False))
+        if cells.get("predicate_id") not in PREDICATES:
+            raise InputError(f"predicate_id must be one of {sorted(PREDICATES)}", path, line=number)
+        if cells.get("object_id") == NO_TERM:
+            continue
+        subject, predicate, obj = (
+            URIRef(expand(cells.get(column, ""), curie_map, path, number))
+            for column in ("subject_id", "predicate_id", "object_id")
+        )
+        triples.append((subject, predicate, obj))
+    return triples
+
+
+def release_graph(edit_file: Path, mapping_file: Path) -> Graph:
+    """The edit file, the mappings and the dated version IRI; what ``exoowl.owl`` holds."""
     edit = parse_file(edit_file, "turtle")
     ontology = URIRef(ONTOLOGY_IRI)
     if (ontology, RDF.type, OWL.Ontology) not in edit:
@@ -31,6 +67,8 @@ def release_graph(edit_file: Path) -> Graph:
     for prefix, iri in PREFIXES.items():
         release.bind(prefix, iri)
     for triple in edit:
+        release.add(triple)
+    for triple in mapping_triples(mapping_file):
         release.add(triple)
     release.add((ontology, OWL.versionIRI, URIRef(version_iri(ontology_version(edit, edit_file)))))
     release.add((ontology, OWL.versionInfo, Literal(ontology_version(edit, edit_file))))
@@ -44,12 +82,12 @@ def write_release(release: Graph, path: Path) -> None:
     tmp.replace(path)
 
 
-def release_is_current(edit_file: Path, release_file: Path) -> bool:
-    """True when the committed release holds exactly what the edit file generates."""
+def release_is_current(edit_file: Path, mapping_file: Path, release_file: Path) -> bool:
+    """True when the committed release holds exactly what the edit file and the mappings generate."""
     if not release_file.exists():
         return False
     committed = parse_file(release_file, "xml")
-    same: bool = to_isomorphic(committed) == to_isomorphic(release_graph(edit_file))
+    same: bool = to_isomorphic(committed) == to_isomorphic(release_graph(edit_file, mapping_file))
     return same
 
 
@@ -57,8 +95,8 @@ if __name__ == "__main__":
     from .config import load_settings
 
     settings = load_settings()
-    if release_is_current(settings.edit_file, settings.release_file):
+    if release_is_current(settings.edit_file, settings.ontology_mappings, settings.release_file):
         print(f"{settings.release_file} is current")
     else:
-        write_release(release_graph(settings.edit_file), settings.release_file)
+        write_release(release_graph(settings.edit_file, settings.ontology_mappings), settings.release_file)
         print(f"wrote {settings.release_file}")

@@ -1,6 +1,7 @@
 """Derives ``data/mappings/reused_terms.tsv``: for every OBO term the edit file reuses (GO, CL, UBERON,
 MONDO, NCBITaxon, SO, RO, IAO, CHMO, OBI, COB, BFO), the label its source gives it, and which file of
-which release or repository commit says so. The tests check the edit file's labels against that table;
+which release or repository commit says so (CHEBI, PR and CLO labels, for the mapping set, as OBI and
+CHMO import them). The tests check the edit file's labels against that table;
 the project never reads the sources at run time. This is run once by hand, after ``fetch`` has brought
 the sources' repositories into ``/work/.mirror`` (``owner+name/repo``, bare git directories):
 
@@ -56,9 +57,12 @@ class Source:
 
 
 OBI_OBO = Source("obi-ontology/obi", "views/obi.obo", "obo")
+CHMO_OBO = Source("rsc-ontologies/rsc-cmo", "chmo.obo", "obo")
 SOURCES: dict[str, tuple[Source, ...]] = {
     "BFO": (Source("BFO-ontology/BFO-2020", "21838-2/owl/bfo-core.ttl", "ttl"),),
-    "CHMO": (Source("rsc-ontologies/rsc-cmo", "chmo.obo", "obo"),),
+    "CHEBI": (OBI_OBO, CHMO_OBO),  # the CHEBI terms OBI and CHMO import
+    "CHMO": (CHMO_OBO,),
+    "CLO": (OBI_OBO,),
     "CL": (Source("obophenotype/cell-ontology", "src/ontology/cl-edit.owl", "ofn"),),
     "COB": (OBI_OBO,),
     "GO": (
@@ -81,6 +85,7 @@ SOURCES: dict[str, tuple[Source, ...]] = {
     ),
     "NCBITaxon": (Source("geneontology/go-ontology", "src/ontology/imports/ncbitaxon_import.obo", "obo"), OBI_OBO),
     "OBI": (OBI_OBO,),
+    "PR": (OBI_OBO,),
     "RO": (Source("oborel/obo-relations", "ro.owl", "xml"),),
     "SO": (Source("The-Sequence-Ontology/SO-Ontologies", "Ontology_Files/so.obo", "obo"),),
     "UBERON": (

@@ -85,7 +85,7 @@ class Vocabulary:
         return self.terms.get(key(text))
 
 
-def _metadata(lines: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+def sssom_metadata(lines: list[str]) -> tuple[dict[str, str], dict[str, str]]:
     """The simple ``key: value`` metadata and the ``curie_map`` of an SSSOM header."""
     meta: dict[str, str] = {}
     curie_map: dict[str, str] = {}
@@ -115,7 +115,7 @@ def load(path: Path) -> Vocabulary:
     """Read one mapping table, checking its shape (a malformed table is an InputError naming the line)."""
     text = path.read_text(encoding="utf-8").splitlines()
     header_lines = [line for line in text if line.startswith("#")]
-    meta, curie_map = _metadata(header_lines)
+    meta, curie_map = sssom_metadata(header_lines)
     if meta.get("subject_type") != "rdfs literal":
         raise InputError("the mapping set's subject_type must be 'rdfs literal'", path)
     version = meta.get("mapping_set_version", "")
