@@ -415,6 +415,11 @@ def test_mirna_targets(kg: KnowledgeGraph) -> None:
         "TLR8": {84, 105},
         "NAV3": {107},
     }
+    # what kind of target each is: TLR7/TLR8 are receptors miR-21 acts on as a ligand [84, 105]; STAT3 is
+    # activated [82]; TPM1 and NAV3 are repressed
+    kinds = {(r["target_gene"], ref, r["target_kind"]) for r in mir21 for ref in refs(r)}
+    assert {("TLR7", 84, "receptor (ligand)"), ("TLR8", 105, "receptor (ligand)")} <= kinds
+    assert {("STAT3", 82, "reported"), ("TPM1", 78, "repressed"), ("NAV3", 107, "repressed")} <= kinds
     # the review prints "microRNA29c"; BCL-2 and MCL-1 [87]
     assert {r["target_gene"] for r in run(kg, "mirna-targets", mirna="microRNA29c")} == {"BCL2", "MCL1"}
     # a former miRBase name (hsa-miR-122a) finds miR-122: PKM2 and GLUT1 [71], IGF1R [96]

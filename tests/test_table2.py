@@ -101,3 +101,35 @@ def test_finding_matches_the_printed_row(row: dict[str, str]) -> None:
     for gene in filter(None, row["target_gene"].split(";")):
         names = [genes[gene]["symbol"], *genes[gene]["name_in_review"].split(";")]
         assert any(normalise(n) in printed for n in names if n.strip()), f"{names} not in the printed row"
+
+
+def cells(row: dict[str, str], column: str) -> set[str]:
+    return {v for v in row[column].split(";") if v}
+
+
+@pytest.mark.parametrize("row", FINDINGS, ids=lambda r: f"T2-{r['finding_id']}")
+def test_target_kinds_are_among_the_rows_targets(row: dict[str, str]) -> None:
+    repressed, receptors = cells(row, "target_repressed"), cells(row, "target_receptor")
+    assert repressed | receptors <= cells(row, "target_gene") and not repressed & receptors
+    assert not (repressed | receptors) or row["cargo_mirna"], "only a miRNA's targets have a kind"
+
+
+def test_toll_like_receptors_are_acted_on_not_repressed() -> None:
+    rows = {r["finding_id"]: r for r in FINDINGS}
+    tlr7, tlr8 = "51284", "51311"  # NCBI Gene, as genes.tsv has them
+    assert cells(rows["84"], "target_receptor") == {tlr7, tlr8} and cells(rows["105a"], "target_receptor") == {tlr8}
+    assert not any({tlr7, tlr8} & cells(r, "target_repressed") for r in FINDINGS)
+
+
+def test_repression_is_derived_from_single_mirna_findings_only(kg: KnowledgeGraph) -> None:
+    expected = set()
+    for row in FINDINGS:
+        mirnas = cells(row, "cargo_mirna")
+        if len(mirnas) == 1:
+            expected |= {(f"mirna/{next(iter(mirnas))}", f"gene/{g}") for g in cells(row, "target_repressed")}
+    query = """PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
+    SELECT ?m ?g WHERE { ?m exoowl:repressesExpressionOf ?g }"""
+    found = {(r["m"].removeprefix("exoid:"), r["g"].removeprefix("exoid:")) for r in kg.query(query).records()}
+    assert found == expected and len(expected) > 20
+    assert ("mirna/MIMAT0000280", "gene/4208") in found  # miR-223 represses MEF2C [76], not beta-catenin
+    assert ("mirna/MIMAT0000280", "gene/1499") not in found
