@@ -8,12 +8,16 @@ release elsewhere.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
+
+from exoowl.ontology import edit_files, edit_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 EDIT = ROOT / "ontology" / "exoowl-edit.ttl"
@@ -138,9 +142,7 @@ CORE_CLASSES = [
 
 @pytest.fixture(scope="module")
 def g() -> rdflib.Graph:
-    graph = rdflib.Graph()
-    graph.parse(EDIT, format="turtle")
-    return graph
+    return edit_graph(EDIT)
 
 
 def _ours(node) -> bool:
@@ -183,7 +185,7 @@ def test_header(g):
 
 
 def test_no_exo_prefix():
-    text = EDIT.read_text(encoding="utf-8")
+    text = "".join(path.read_text(encoding="utf-8") for path in edit_files(EDIT))
     assert not re.search(r"@prefix\s+exo:", text)
     assert not re.search(r"(?<![\w])exo:[A-Za-z]", text)
 
@@ -289,3 +291,27 @@ def test_cancers_carry_doid_xrefs(g):
     assert len(mondo) >= 30
     for c in mondo:
         assert any(str(x).startswith("DOID:") for x in g.objects(c, xref)), c
+
+
+MODULES = sorted((ROOT / "ontology" / "modules").glob("*.ttl"))
+
+
+def test_the_edit_source_is_in_modules() -> None:
+    names = {m.stem for m in MODULES}
+    assert names >= {"vesicles", "cells", "molecules", "processes", "methods", "findings", "imports"}
+    declared: Counter[rdflib.term.Node] = Counter()
+    for path in edit_files(EDIT):
+        declared.update(set(rdflib.Graph().parse(path, format="turtle").subjects(RDF.type, OWL.Class)))
+    assert [c for c, n in declared.items() if n > 1] == [], "a class is declared in one module only"
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.stem)
+def test_a_module_opens_alone_in_the_owl_api(module: Path) -> None:
+    """Protégé's OWL API loads the module by itself; what it misses are only the declarations of terms
+    that another module (or the edit file) makes."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "owlapi.py"), str(module)], capture_output=True, text=True, timeout=300
+    )
+    lines = result.stdout.strip().splitlines()
+    assert lines and lines[-1].endswith("OWL 2 DL profile violation(s)"), result.stdout[-2000:] + result.stderr[-2000:]
+    assert all(line.startswith("Use of undeclared ") for line in lines[:-1]), lines[:5]

@@ -16,7 +16,7 @@ from rdflib.namespace import RDFS, SKOS
 
 from exoowl import reused_terms as rt
 from exoowl.errors import InputError
-from exoowl.ontology import MAPPING_COLUMNS, mapping_triples
+from exoowl.ontology import MAPPING_COLUMNS, edit_graph, mapping_triples
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPINGS = ROOT / "data" / "mappings" / "exoowl_obo.sssom.tsv"
@@ -34,7 +34,7 @@ def rows() -> list[dict[str, str]]:
 
 
 def test_rows_name_exoowl_classes_by_their_labels() -> None:
-    edit = rdflib.Graph().parse(EDIT, format="turtle")
+    edit = edit_graph(EDIT)
     for row in rows():
         subject = rdflib.URIRef(EXOOWL + row["subject_id"].removeprefix("exoowl:"))
         assert [str(label) for label in edit.objects(subject, RDFS.label)] == [row["subject_label"]], row
@@ -96,7 +96,7 @@ def test_cell_types_without_a_term_are_not_in_cl() -> None:
         " ".join(m[1].lower().replace("tumour", "tumor").replace("-", " ").split())
         for m in re.finditer(r'(?:rdfs:label|oboInOwl:has\w*Synonym) obo:CL_\w+ "([^"]*)"', text)
     }
-    edit = rdflib.Graph().parse(EDIT, format="turtle")
+    edit = edit_graph(EDIT)
     missing = [row for row in rows() if row["object_id"] == "sssom:NoTermFound"]
     assert missing
     for row in missing:

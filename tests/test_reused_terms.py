@@ -12,6 +12,7 @@ import rdflib
 from rdflib.namespace import RDFS
 
 from exoowl import reused_terms as rt
+from exoowl.ontology import edit_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 EDIT = ROOT / "ontology" / "exoowl-edit.ttl"
@@ -64,7 +65,7 @@ def test_a_term_no_source_holds_is_an_error() -> None:
 
 
 def test_the_table_covers_every_reused_term_with_its_label_and_source() -> None:
-    graph = rdflib.Graph().parse(EDIT, format="turtle")
+    graph = edit_graph(EDIT)
     rows = {row["iri"]: row for row in table()}
     assert sorted(rows) == rt.reused_terms(EDIT)
     for iri, row in rows.items():

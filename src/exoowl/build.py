@@ -52,6 +52,7 @@ def input_files(settings: Settings) -> list[Path]:
     """Everything a build reads; their digest decides whether a store is stale."""
     globs = [
         (settings.ontology_dir, "exoowl-edit.ttl"),
+        (settings.ontology_dir / "modules", "*.ttl"),
         (settings.shapes_dir, "*.ttl"),
         (settings.rules_dir, "*.rq"),
         (settings.curated_dir, "*.tsv"),

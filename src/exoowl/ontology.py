@@ -1,5 +1,7 @@
-"""The release: ``ontology/exoowl.owl`` (RDF/XML) generated from the edit file and the mapping set of
-exoowl classes to OBO terms (``data/mappings/exoowl_obo.sssom.tsv``)."""
+"""The release: ``ontology/exoowl.owl`` (RDF/XML) generated from the edit source (``exoowl-edit.ttl``: the
+header, properties and disjointness; ``modules/*.ttl``: vesicles, cells, molecules, processes, diseases,
+methods, findings, database records, imports) and the mapping set of exoowl classes to OBO terms
+(``data/mappings/exoowl_obo.sssom.tsv``)."""
 
 from __future__ import annotations
 
@@ -57,9 +59,22 @@ def mapping_triples(path: Path) -> list[tuple[URIRef, URIRef, URIRef]]:
     return triples
 
 
+def edit_files(edit_file: Path) -> list[Path]:
+    """The edit file and its modules (``modules/*.ttl`` beside it), in the order they are merged."""
+    return [edit_file, *sorted((edit_file.parent / "modules").glob("*.ttl"))]
+
+
+def edit_graph(edit_file: Path) -> Graph:
+    """The edit file and its modules as one graph."""
+    edit = Graph()
+    for path in edit_files(edit_file):
+        edit += parse_file(path, "turtle")
+    return edit
+
+
 def release_graph(edit_file: Path, mapping_file: Path) -> Graph:
-    """The edit file, the mappings and the dated version IRI; what ``exoowl.owl`` holds."""
-    edit = parse_file(edit_file, "turtle")
+    """The edit file with its modules, the mappings and the dated version IRI; what ``exoowl.owl`` holds."""
+    edit = edit_graph(edit_file)
     ontology = URIRef(ONTOLOGY_IRI)
     if (ontology, RDF.type, OWL.Ontology) not in edit:
         raise InputError(f"no owl:Ontology header for <{ONTOLOGY_IRI}>", edit_file)

@@ -26,6 +26,8 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import RDFS
 
+from .ontology import edit_graph
+
 OBO = "http://purl.obolibrary.org/obo/"
 COLUMNS = ("iri", "source_label", "ontology", "source", "path", "version")
 DERIVED_ON = "2026-12-04"
@@ -166,8 +168,8 @@ def read_source(source: Source, mirrors: Path, reference: Path) -> tuple[str, st
 
 
 def reused_terms(edit_file: Path) -> list[str]:
-    """The OBO terms the edit file labels (the terms it reuses), sorted."""
-    graph = rdflib.Graph().parse(edit_file, format="turtle")
+    """The OBO terms the edit file and its modules label (the terms they reuse), sorted."""
+    graph = edit_graph(edit_file)
     return sorted({str(s) for s in graph.subjects(RDFS.label) if str(s).startswith(OBO)})
 
 
