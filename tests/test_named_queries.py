@@ -563,14 +563,21 @@ def test_cell_lines(kg: KnowledgeGraph) -> None:
 
 
 def test_mirna_roles(kg: KnowledgeGraph) -> None:
-    roles = {}
+    roles: dict[str, set[str]] = {}
+    settings: dict[tuple[str, str], set[str]] = {}
     for r in run(kg, "mirna-roles"):
         roles.setdefault(r["mirna_name"], set()).add(r["role_class"])
-    assert "exoowl:DormancyInducingExosomalMiRNA" in roles["hsa-miR-23b-3p"]  # [72]
-    assert "exoowl:DrugResistanceExosomalMiRNA" in roles["hsa-miR-134-5p"]  # [74]
-    assert "exoowl:BiomarkerCandidateExosomalMiRNA" in roles["hsa-miR-373-3p"]  # [149]
-    assert "exoowl:AngiogenicExosomalMiRNA" in roles["hsa-miR-210-3p"]  # [83]
-    assert "exoowl:ProMetastaticExosomalMiRNA" not in roles["hsa-miR-134-5p"]
+        settings.setdefault((r["mirna_name"], r["role_class"]), set()).add(r["finding"])
+    assert "exoowl:DormancyInducingMicroRNARole" in roles["hsa-miR-23b-3p"]  # [72]
+    assert "exoowl:DrugResistanceMicroRNARole" in roles["hsa-miR-134-5p"]  # [74]
+    assert "exoowl:BiomarkerCandidateMicroRNARole" in roles["hsa-miR-373-3p"]  # [149]
+    assert "exoowl:AngiogenicMicroRNARole" in roles["hsa-miR-210-3p"]  # [83]
+    assert "exoowl:ProMetastaticMicroRNARole" not in roles["hsa-miR-134-5p"]
+    # miR-223: pro-metastatic where it promotes invasion [76], dormancy-inducing in bone marrow [73]
+    mir223 = "hsa-miR-223-3p"
+    assert "exoid:finding/T2-76" in settings[(mir223, "exoowl:ProMetastaticMicroRNARole")]
+    assert "exoid:finding/T2-73" in settings[(mir223, "exoowl:DormancyInducingMicroRNARole")]
+    assert "exoid:finding/T2-73" not in settings[(mir223, "exoowl:ProMetastaticMicroRNARole")]
 
 
 def test_therapeutic_uses(kg: KnowledgeGraph) -> None:
