@@ -684,3 +684,25 @@ def test_every_population_with_immune_members_is_an_immune_cell_population(kg: K
         kg, TYPED_AS.replace("{cls}", "EndothelialCellPopulation")
     )
     assert iris(kg, POPULATION_AS_CELL) == set()
+
+
+def test_argonaute_and_nucleophosmin_carry_mirnas_outside_vesicles(kg: KnowledgeGraph) -> None:
+    """The review [157, 158]: AGO2 and nucleophosmin 1 bind circulating miRNAs in ribonucleoprotein complexes,
+    not in vesicles; they are parts of non-vesicular carriers, never a finding's EV cargo."""
+    query = """PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
+    PREFIX obo: <http://purl.obolibrary.org/obo/>
+    SELECT ?finding ?carrier ?protein ?kind WHERE {
+      ?finding exoowl:hasNonVesicularCarrier ?carrier . ?carrier a ?kind .
+      OPTIONAL { ?carrier obo:BFO_0000051 ?protein }
+    }"""
+    rows = kg.query(query, asserted=True).records()
+    parts = {(r["finding"], r["protein"]) for r in rows}
+    assert ("exoid:finding/text-circ-mirna-ago2", "exoid:protein/Q9UKV8") in parts
+    assert ("exoid:finding/text-circ-mirna-forms", "exoid:protein/P06748") in parts
+    complexes = {r["carrier"] for r in rows if r["kind"] == "exoowl:ExtracellularRibonucleoproteinComplex"}
+    assert {r["carrier"] for r in rows if r["protein"]} == complexes and len(complexes) == 2
+    assert "exoowl:Lipoprotein" in {r["kind"] for r in rows}  # HDL [157]
+    cargo = """PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
+    ASK { VALUES ?p { <https://w3id.org/exoowl/id/protein/Q9UKV8> <https://w3id.org/exoowl/id/protein/P06748> }
+          ?finding exoowl:hasCargo ?p }"""
+    assert kg.query(cargo).boolean is False

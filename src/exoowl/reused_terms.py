@@ -61,7 +61,10 @@ class Source:
 OBI_OBO = Source("obi-ontology/obi", "views/obi.obo", "obo")
 CHMO_OBO = Source("rsc-ontologies/rsc-cmo", "chmo.obo", "obo")
 SOURCES: dict[str, tuple[Source, ...]] = {
-    "BFO": (Source("BFO-ontology/BFO-2020", "21838-2/owl/bfo-core.ttl", "ttl"),),
+    "BFO": (  # BFO 2020's classes; 'has part' as RO's release carries it (BFO 2020 has temporalized relations)
+        Source("BFO-ontology/BFO-2020", "21838-2/owl/bfo-core.ttl", "ttl"),
+        Source("oborel/obo-relations", "ro.owl", "xml"),
+    ),
     "CHEBI": (OBI_OBO, CHMO_OBO),  # the CHEBI terms OBI and CHMO import
     "CHMO": (CHMO_OBO,),
     "CLO": (OBI_OBO,),
