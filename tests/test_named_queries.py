@@ -706,3 +706,18 @@ def test_argonaute_and_nucleophosmin_carry_mirnas_outside_vesicles(kg: Knowledge
     ASK { VALUES ?p { <https://w3id.org/exoowl/id/protein/Q9UKV8> <https://w3id.org/exoowl/id/protein/P06748> }
           ?finding exoowl:hasCargo ?p }"""
     assert kg.query(cargo).boolean is False
+
+
+def test_storage_media_are_not_specimens(kg: KnowledgeGraph) -> None:
+    """PBS and the culture medium exosomes are kept in [32, 33] are storage media; nothing, asserted or
+    inferred, is both a storage medium and a specimen."""
+    query = """PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
+    SELECT ?medium ?kind WHERE {
+      <https://w3id.org/exoowl/id/finding/storage-long-term-minus80> exoowl:hasStorageMedium ?medium .
+      ?medium a ?kind }"""
+    kinds = {(r["medium"], r["kind"]) for r in kg.query(query).records()}
+    assert ("exoid:storage-medium/phosphate-buffered-saline", "exoowl:PhosphateBufferedSaline") in kinds
+    assert not any(kind == "exoowl:Specimen" for _, kind in kinds)
+    both = """PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
+    ASK { ?x a exoowl:StorageMedium , exoowl:Specimen }"""
+    assert kg.query(both).boolean is False
