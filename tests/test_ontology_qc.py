@@ -28,6 +28,7 @@ DEFECTS = {
     "missing-definition": 'exoowl:QcUndefined a owl:ObjectProperty ; rdfs:label "qc undefined"@en .',
     "duplicate-label": 'exoowl:QcSpecimen a owl:Class ; rdfs:label "Vesicle source specimen"@en .',
     "multiple-labels": 'exoowl:Specimen rdfs:label "sample material"@en .',
+    "multiple-definitions": 'exoowl:Specimen obo:IAO_0000115 "Qc: a second definition"@en .',
     "subclass-cycle": (
         "exoowl:Specimen rdfs:subClassOf exoowl:QcChild . exoowl:QcChild rdfs:subClassOf exoowl:Specimen ."
     ),
