@@ -39,6 +39,7 @@ class ColumnMapping:
     pattern: re.Pattern[str] | None = None
     values: dict[str, URIRef] = field(default_factory=dict)  # controlled vocabulary: cell → IRI
     member: URIRef | None = None  # the value describes the row's member ({subject}/member), linked so
+    inverse: bool = False  # the triple points from the value to the row (value predicate subject)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def _column(path: Path, name: str, spec: dict[str, Any]) -> ColumnMapping:
         "pattern",
         "values",
         "member",
+        "inverse",
     }
     if unknown:
         raise InputError(f"column {name!r}: unknown keys {sorted(unknown)}", path)
@@ -81,6 +83,9 @@ def _column(path: Path, name: str, spec: dict[str, Any]) -> ColumnMapping:
         raise InputError(f"column {name!r}: datatype must be one of {sorted(DATATYPES)}", path)
     if spec.get("predicate") and sum(bool(spec.get(k)) for k in ("object", "iri")) > 1:
         raise InputError(f"column {name!r}: give at most one of object/iri", path)
+    iri_valued = bool(spec.get("object") or spec.get("iri") or spec.get("values"))
+    if spec.get("inverse") and (not iri_valued or spec.get("member")):
+        raise InputError(f"column {name!r}: an inverse column needs IRI values (object, iri, values), no member", path)
     try:
         pattern = re.compile(spec["pattern"]) if spec.get("pattern") else None
     except re.error as exc:
@@ -97,6 +102,7 @@ def _column(path: Path, name: str, spec: dict[str, Any]) -> ColumnMapping:
         pattern=pattern,
         values={k: expand_curie(v, str(path)) for k, v in spec.get("values", {}).items()},
         member=expand_curie(spec["member"], str(path)) if spec.get("member") else None,
+        inverse=bool(spec.get("inverse")),
     )
 
 
@@ -250,7 +256,11 @@ def _row_triples(m: TableMapping, data_path: Path, line: int, row: dict[str, str
             described = URIRef(f"{subject}/member")
             yield subject, col.member, described
         for v in [x.strip() for x in value.split(col.separator)] if col.separator else [value]:
-            yield described, col.predicate, _object(col, v, data_path, line)
+            obj = _object(col, v, data_path, line)
+            if col.inverse and isinstance(obj, URIRef):
+                yield obj, col.predicate, described
+            else:
+                yield described, col.predicate, obj
 
 
 def table_graph(m: TableMapping, curated_dir: Path) -> tuple[Graph, int]:

@@ -1,5 +1,5 @@
 """Derives ``data/mappings/reused_terms.tsv``: for every OBO term the edit file reuses (GO, CL, UBERON,
-MONDO, NCBITaxon, SO, RO, IAO, CHMO, OBI, COB, BFO), the label its source gives it, and which file of
+MONDO, NCBITaxon, SO, RO, IAO, CHMO, OBI, COB, BFO, ECO, UO), the label its source gives it, and which file of
 which release or repository commit says so (CHEBI, PR and CLO labels, for the mapping set, as OBI and
 CHMO import them). The tests check the edit file's labels against that table;
 the project never reads the sources at run time. This is run once by hand, after ``fetch`` has brought
@@ -89,10 +89,12 @@ SOURCES: dict[str, tuple[Source, ...]] = {
         Source("reference", "mondo_exactmatch_ncit.sssom.tsv", "tsv", "mondo releases/2026-08-04"),
     ),
     "NCBITaxon": (Source("geneontology/go-ontology", "src/ontology/imports/ncbitaxon_import.obo", "obo"), OBI_OBO),
-    "OBI": (OBI_OBO,),
+    "ECO": (Source("evidenceontology/evidenceontology", "eco-basic.obo", "obo"),),
+    "OBI": (OBI_OBO, Source("obi-ontology/obi", "src/ontology/obi-edit.owl", "xml")),  # properties: the edit file
     "PR": (OBI_OBO,),
     "RO": (Source("oborel/obo-relations", "ro.owl", "xml"),),
     "SO": (Source("The-Sequence-Ontology/SO-Ontologies", "Ontology_Files/so.obo", "obo"),),
+    "UO": (Source("bio-ontology-research-group/unit-ontology", "uo.obo", "obo"),),
     "UBERON": (
         Source("obophenotype/uberon", "subsets/efo-slim.obo", "obo"),
         Source("obi-ontology/obi", "src/ontology/robot_outputs/UBERON_imports.owl", "xml"),
