@@ -15,8 +15,6 @@ import pytest
 
 from exoowl.api import KnowledgeGraph
 from exoowl.config import Settings
-from exoowl.curate import load_mapping, table_graph
-from exoowl.errors import InputError
 from exoowl.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,8 +27,17 @@ FINDING_TABLES = {
     "biomarker_findings.tsv": "biomarker-",
     "storage_findings.tsv": "storage-",
 }
-TAXA = {"human": "obo:NCBITaxon_9606", "mouse": "obo:NCBITaxon_10090", "mammal": "obo:NCBITaxon_40674"}
-SYSTEM_EVIDENCE = {"in-vitro": "obo:ECO_0000181", "in-vivo": "obo:ECO_0000178", "clinical-samples": "obo:ECO_0000180"}
+TAXA = {
+    "human": "obo:NCBITaxon_9606",
+    "mouse": "obo:NCBITaxon_10090",
+    "mammal": "obo:NCBITaxon_40674",
+    "cellular-organisms": "obo:NCBITaxon_131567",
+}
+BROAD = {"mammal", "cellular-organisms"}  # the taxa of statements that name no organism
+# ECO's "... used in manual assertion" kinds: in vitro, in vivo, ex vivo assay evidence; a clinical
+# trial's in vivo observations are clinical study evidence
+SYSTEM_EVIDENCE = {"in-vitro": "obo:ECO_0007122", "in-vivo": "obo:ECO_0007119", "clinical-samples": "obo:ECO_0007690"}
+CLINICAL_STUDY = "obo:ECO_0007121"
 
 
 def table(name: str) -> list[dict[str, str]]:
@@ -66,12 +73,12 @@ def test_every_finding_has_exactly_one_context_row_in_table_order() -> None:
     assert [r["finding"] for r in CONTEXTS] == list(FINDINGS) and len(FINDINGS) > 150
 
 
-def test_mammalia_is_only_for_statements_that_name_no_organism() -> None:
+def test_broad_taxa_are_only_for_statements_that_name_no_organism() -> None:
     for row in CONTEXTS:
         general = cells(row["taxon_basis"]) & {"general", "not-stated"}
-        assert ("mammal" in cells(row["taxon"])) == bool(general), row
+        assert bool(cells(row["taxon"]) & BROAD) == bool(general), row
         if "general" in cells(row["taxon_basis"]):
-            assert cells(row["taxon"]) == {"mammal"}, row
+            assert cells(row["taxon"]) <= BROAD, row
 
 
 def test_cell_lines_and_mouse_mirnas_decide_the_taxon() -> None:
@@ -113,6 +120,11 @@ def test_evidence_types_follow_the_references_and_the_systems(kg: KnowledgeGraph
         cited = bool(re.search(r"\d", FINDINGS[row["finding"]]["reference"]))
         expected = {"obo:ECO_0000304" if cited else "obo:ECO_0000303"}
         expected |= {SYSTEM_EVIDENCE[s] for s in cells(row["experimental_system"]) if s in SYSTEM_EVIDENCE}
+        if (
+            FINDINGS[row["finding"]].get("kind") == "exoowl:ClinicalTrialFinding"
+            and SYSTEM_EVIDENCE["in-vivo"] in expected
+        ):
+            expected = expected - {SYSTEM_EVIDENCE["in-vivo"]} | {CLINICAL_STUDY}
         assert evidence[row["finding"]] == expected, row["finding"]
     assert len(evidence) == len(FINDINGS)
 
@@ -145,40 +157,14 @@ def test_the_review_s_numbers_are_value_specifications_with_units(kg: KnowledgeG
     ]
 
 
-def test_an_inverse_column_points_from_the_value_to_the_row(tmp_path: Path) -> None:
-    (tmp_path / "t.tsv").write_text("id\tfinding\nv1\tf1\n", encoding="utf-8")
-    mapping = tmp_path / "t.toml"
-    mapping.write_text(
-        'table = "t.tsv"\nsubject = "value/{id}"\n[columns.finding]\npredicate = "obo:OBI_0001938"\n'
-        'object = "finding/{}"\ninverse = true\n',
-        encoding="utf-8",
-    )
-    graph, _ = table_graph(load_mapping(mapping), tmp_path)
-    triples = {(str(s), str(p), str(o)) for s, p, o in graph}
-    assert triples == {
-        (
-            "https://w3id.org/exoowl/id/finding/f1",
-            "http://purl.obolibrary.org/obo/OBI_0001938",
-            "https://w3id.org/exoowl/id/value/v1",
-        )
-    }
-
-
-def test_an_inverse_column_of_literals_is_refused(tmp_path: Path) -> None:
-    mapping = tmp_path / "t.toml"
-    mapping.write_text(
-        'table = "t.tsv"\nsubject = "value/{id}"\n[columns.note]\npredicate = "rdfs:comment"\ninverse = true\n',
-        encoding="utf-8",
-    )
-    with pytest.raises(InputError, match="inverse column needs IRI values"):
-        load_mapping(mapping)
-
-
 def test_findings_by_evidence_filters_by_taxon_synonym_and_system(kg: KnowledgeGraph) -> None:
     rows = kg.run("findings-by-evidence", taxon="mouse", system="in vivo").records()
     expected = {
         r["finding"] for r in CONTEXTS if "mouse" in cells(r["taxon"]) and "in-vivo" in cells(r["experimental_system"])
     }
     assert {r["finding"].removeprefix("exoid:finding/") for r in rows} == expected and len(expected) >= 5
-    assert all("Mus musculus" in r["taxa"] and "in vivo assay evidence" in r["evidence_types"] for r in rows)
+    assert all(
+        "Mus musculus" in r["taxa"] and "in vivo assay evidence used in manual assertion" in r["evidence_types"]
+        for r in rows
+    )
     assert len(kg.run("findings-by-evidence").records()) == len(FINDINGS)

@@ -33,6 +33,7 @@ DEFECTS = {
         "exoowl:Specimen rdfs:subClassOf exoowl:QcChild . exoowl:QcChild rdfs:subClassOf exoowl:Specimen ."
     ),
     "obsolete-in-use": "exoowl:QcOld owl:deprecated true . exoowl:QcNew rdfs:subClassOf exoowl:QcOld .",
+    "obsolete-with-axioms": "exoowl:QcGone owl:deprecated true ; rdfs:subClassOf exoowl:Specimen .",
     "class-without-parent": 'exoowl:QcOrphan a owl:Class ; rdfs:label "qc orphan"@en ; obo:IAO_0000115 "d"@en .',
     "definition-on-reused-term": 'obo:OBI_0100051 obo:IAO_0000115 "Qc: a specimen as we would define it"@en .',
     # a label other than the source's, and a reused term that the source-label table does not hold

@@ -24,6 +24,7 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]*)\}")
 BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 DATATYPES = {"xsd:string", "xsd:integer", "xsd:decimal", "xsd:boolean", "xsd:date", "xsd:anyURI"}
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
+ABSOLUTE_IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 
 
 @dataclass(frozen=True)
@@ -215,8 +216,12 @@ def _object(col: ColumnMapping, value: str, path: Path, line: int) -> URIRef | L
             raise InputError(exc.message, path, line, col.name) from None
     if col.object:
         return EXOID[col.object.replace("{}", _segment(value, path, line, col.name))]
+    if col.iri == "{}":  # the cell is the whole IRI
+        if not ABSOLUTE_IRI.match(value):
+            raise InputError(f"{value!r} is not an absolute http(s) IRI", path, line, col.name)
+        return URIRef(value)
     if col.iri:
-        return URIRef(col.iri.replace("{}", quote(value, safe=":")))
+        return URIRef(col.iri.replace("{}", quote(value, safe=":/")))
     return _literal(col, value, path, line)
 
 
