@@ -18,6 +18,7 @@ EXOOWL = "https://w3id.org/exoowl/ontology/"
 CHECKS = sorted((ROOT / "ontology" / "qc").glob("*-violation.rq"))
 PREFIXES = """@prefix exoowl: <https://w3id.org/exoowl/ontology/> .
 @prefix obo: <http://purl.obolibrary.org/obo/> .
+@prefix oboInOwl: <http://www.geneontology.org/formats/oboInOwl#> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
@@ -33,6 +34,7 @@ DEFECTS = {
         "exoowl:Specimen rdfs:subClassOf exoowl:QcChild . exoowl:QcChild rdfs:subClassOf exoowl:Specimen ."
     ),
     "obsolete-in-use": "exoowl:QcOld owl:deprecated true . exoowl:QcNew rdfs:subClassOf exoowl:QcOld .",
+    "synonym-not-in-source": 'obo:CL_0000451 oboInOwl:hasExactSynonym "Qc DC"@en .',
     "obsolete-with-axioms": "exoowl:QcGone owl:deprecated true ; rdfs:subClassOf exoowl:Specimen .",
     "class-without-parent": 'exoowl:QcOrphan a owl:Class ; rdfs:label "qc orphan"@en ; obo:IAO_0000115 "d"@en .',
     "definition-on-reused-term": 'obo:OBI_0100051 obo:IAO_0000115 "Qc: a specimen as we would define it"@en .',
@@ -51,13 +53,18 @@ DEFECTS = {
 
 
 def source_labels() -> list[ox.Quad]:
-    """The reused terms' source labels (data/mappings/reused_terms.tsv) as quads of SOURCE_GRAPH."""
+    """The reused terms' source labels and checked synonyms (data/mappings/reused_terms.tsv) as quads of
+    SOURCE_GRAPH (synonyms as skos:altLabel)."""
     lines = [line for line in SOURCE_LABELS.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-    return [
-        ox.Quad(ox.NamedNode(row["iri"]), label, ox.Literal(row["source_label"]), SOURCE_GRAPH)
-        for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    ]
+    synonym = ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
+    quads = []
+    for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
+        term = ox.NamedNode(row["iri"])
+        quads.append(ox.Quad(term, label, ox.Literal(row["source_label"]), SOURCE_GRAPH))
+        checked = [s for s in row["checked_synonyms"].split(" | ") if s]
+        quads += [ox.Quad(term, synonym, ox.Literal(s), SOURCE_GRAPH) for s in checked]
+    return quads
 
 
 def release_store(extra: str = "") -> ox.Store:

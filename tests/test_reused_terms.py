@@ -87,3 +87,26 @@ def test_the_sources_still_give_the_tables_labels() -> None:
     assert [(r[0], r[1], r[3], r[4]) for r in derived] == [
         (row["iri"], row["source_label"], row["source"], row["path"]) for row in table()
     ]
+
+
+def test_synonym_readers_take_every_scope_and_skip_typedefs() -> None:
+    obo = (
+        '[Term]\nid: NCBITaxon:9606\nname: Homo sapiens\nsynonym: "human" EXACT genbank_common_name []\n'
+        'synonym: "man" RELATED []\n\n[Typedef]\nid: part_of\nsynonym: "is part of" EXACT []\n'
+    )
+    assert rt.synonyms_in(obo, rt.Source("r", "p", "obo")) == {f"{rt.OBO}NCBITaxon_9606": {"human", "man"}}
+    ofn = (
+        'AnnotationAssertion(oboInOwl:hasExactSynonym obo:CL_0000623 "NK cell")\n'
+        'AnnotationAssertion(Annotation(oboInOwl:hasDbXref "x") '
+        'oboInOwl:hasRelatedSynonym obo:CL_0000623 "a \\"b\\"")\n'
+        'AnnotationAssertion(rdfs:label obo:CL_0000623 "natural killer cell")\n'
+    )
+    assert rt.synonyms_in(ofn, rt.Source("r", "p", "ofn")) == {f"{rt.OBO}CL_0000623": {"NK cell", 'a "b"'}}
+    assert rt.synonyms_in("iri\tlabel\n", rt.Source("r", "p", "tsv")) == {}
+
+
+def test_checked_synonyms_are_synonyms_the_edit_file_gives() -> None:
+    ours = rt.edit_synonyms(EDIT)
+    for row in table():
+        checked = {s for s in row["checked_synonyms"].split(" | ") if s}
+        assert checked <= ours.get(row["iri"], set()), row["iri"]

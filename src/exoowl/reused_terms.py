@@ -8,7 +8,8 @@ the sources' repositories into ``/work/.mirror`` (``owner+name/repo``, bare git 
     PYTHONPATH=src python -m exoowl.reused_terms /work/.mirror ../shared/reference \
         ontology/exoowl-edit.ttl data/mappings/reused_terms.tsv
 
-Each prefix has its sources in order of preference; a term's row comes from the first one that has it.
+Each prefix has its sources in order of preference; a term's row comes from the first one that has it,
+and so do the edit file's synonyms of the term that the row records as checked.
 A term that none of them holds is an error: a label we cannot check is not written down as checked.
 """
 
@@ -29,7 +30,9 @@ from rdflib.namespace import RDFS
 from .ontology import edit_graph
 
 OBO = "http://purl.obolibrary.org/obo/"
-COLUMNS = ("iri", "source_label", "ontology", "source", "path", "version")
+COLUMNS = ("iri", "source_label", "ontology", "source", "path", "version", "checked_synonyms")
+SYNONYM_PROPERTIES = ("hasExactSynonym", "hasRelatedSynonym", "hasNarrowSynonym", "hasBroadSynonym")
+OBOINOWL = "http://www.geneontology.org/formats/oboInOwl#"
 DERIVED_ON = "2026-12-04"
 HEADER = f"""\
 # Reused OBO terms of ontology/exoowl-edit.ttl and the labels their sources give them. Facts only
@@ -37,7 +40,8 @@ HEADER = f"""\
 # source = the GitHub repository (owner/name) whose file holds the label, or 'reference' for the
 # project's reference folder (../shared/reference, whose README names each file's origin);
 # version = the repository commit the file was read at (its date after the space), or the release the
-# reference file says it comes from.
+# reference file says it comes from; checked_synonyms = the edit file's synonyms of the term that the
+# same source gives it too (any scope), separated by " | " (a synonym the source lacks is not ours to add).
 """
 
 
@@ -158,6 +162,53 @@ def labels_in(text: str, source: Source) -> dict[str, str]:
     return found
 
 
+_OBO_SYNONYM = re.compile(r'^synonym: "((?:[^"\\]|\\.)*)" (?:EXACT|RELATED|NARROW|BROAD)\b')
+_OFN_SYNONYM = re.compile(
+    r"^AnnotationAssertion\((?:Annotation\(.*?\) )*oboInOwl:has(?:Exact|Related|Narrow|Broad)Synonym "
+    r'obo:(\w+) "((?:[^"\\]|\\.)*)"'
+)
+
+
+def _obo_synonyms(text: str) -> Iterator[tuple[str, str]]:
+    in_term, term_id = False, ""
+    for line in text.splitlines():
+        if line.startswith("["):
+            in_term, term_id = line.strip() == "[Term]", ""
+        elif line.startswith("id: ") and in_term:
+            term_id = line[4:].strip()
+        elif (match := _OBO_SYNONYM.match(line)) and ":" in term_id:
+            yield curie_to_iri(term_id), match[1].replace('\\"', '"')
+
+
+def _ofn_synonyms(text: str) -> Iterator[tuple[str, str]]:
+    for line in text.splitlines():
+        if match := _OFN_SYNONYM.match(line):
+            yield OBO + match[1], match[2].replace('\\"', '"').replace("\\\\", "\\")
+
+
+def _rdf_synonyms(text: str, rdf_format: str) -> Iterator[tuple[str, str]]:
+    graph = rdflib.Graph().parse(data=text, format=rdf_format)
+    for name in SYNONYM_PROPERTIES:
+        for subject, synonym in graph.subject_objects(rdflib.URIRef(OBOINOWL + name)):
+            yield str(subject), str(synonym)
+
+
+def synonyms_in(text: str, source: Source) -> dict[str, set[str]]:
+    """The synonyms (any scope) a source file's text gives, by IRI; a table source gives none."""
+    if source.kind == "obo":
+        pairs = _obo_synonyms(text)
+    elif source.kind == "ofn":
+        pairs = _ofn_synonyms(text)
+    elif source.kind in ("xml", "ttl"):
+        pairs = _rdf_synonyms(text, source.kind.replace("ttl", "turtle"))
+    else:
+        pairs = iter(())
+    found: dict[str, set[str]] = {}
+    for iri, synonym in pairs:
+        found.setdefault(iri, set()).add(synonym)
+    return found
+
+
 def _git(mirrors: Path, repo: str, *args: str) -> str:
     git_dir = mirrors / repo.replace("/", "+") / "repo"
     done = subprocess.run(["git", "--git-dir", str(git_dir), *args], capture_output=True, text=True, check=True)
@@ -182,19 +233,34 @@ def prefix_of(iri: str) -> str:
     return iri.removeprefix(OBO).rsplit("_", 1)[0]
 
 
-def derive(mirrors: Path, reference: Path, terms: Sequence[str]) -> list[tuple[str, ...]]:
-    """One row per term: its source label and where it was read."""
-    cache: dict[Source, tuple[dict[str, str], str]] = {}
+def edit_synonyms(edit_file: Path) -> dict[str, set[str]]:
+    """The synonyms (any scope) the edit file and its modules give each reused OBO term."""
+    graph = edit_graph(edit_file)
+    found: dict[str, set[str]] = {}
+    for name in SYNONYM_PROPERTIES:
+        for subject, synonym in graph.subject_objects(rdflib.URIRef(OBOINOWL + name)):
+            if str(subject).startswith(OBO):
+                found.setdefault(str(subject), set()).add(str(synonym))
+    return found
+
+
+def derive(
+    mirrors: Path, reference: Path, terms: Sequence[str], ours: dict[str, set[str]] | None = None
+) -> list[tuple[str, ...]]:
+    """One row per term: its source label, where it was read, and which of ``ours`` (the edit file's
+    synonyms of the term) the same source gives too."""
+    cache: dict[Source, tuple[dict[str, str], dict[str, set[str]], str]] = {}
     rows: list[tuple[str, ...]] = []
     for iri in terms:
         prefix = prefix_of(iri)
         for source in SOURCES.get(prefix, ()):
             if source not in cache:
                 text, version = read_source(source, mirrors, reference)
-                cache[source] = (labels_in(text, source), version)
-            labels, version = cache[source]
+                cache[source] = (labels_in(text, source), synonyms_in(text, source), version)
+            labels, synonyms, version = cache[source]
             if iri in labels:
-                rows.append((iri, labels[iri], prefix.lower(), source.repo, source.path, version))
+                checked = sorted((ours or {}).get(iri, set()) & synonyms.get(iri, set()))
+                rows.append((iri, labels[iri], prefix.lower(), source.repo, source.path, version, " | ".join(checked)))
                 break
         else:
             raise SourceMissing(f"{iri}: none of the sources for {prefix} has it")
@@ -212,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("edit_file", type=Path, help="the ontology's edit file")
     parser.add_argument("out", type=Path, help="the table to write")
     args = parser.parse_args(argv)
-    rows = derive(args.mirrors, args.reference, reused_terms(args.edit_file))
+    rows = derive(args.mirrors, args.reference, reused_terms(args.edit_file), edit_synonyms(args.edit_file))
     args.out.write_text(render(rows), encoding="utf-8")
     return 0
 
