@@ -113,31 +113,53 @@ def curie_to_iri(curie: str) -> str:
     return f"{OBO}{prefix}_{local}"
 
 
-def _obo_labels(text: str) -> Iterator[tuple[str, str]]:
-    """The names of [Term] stanzas (a Typedef's id is often not a CURIE)."""
+@dataclass(frozen=True)
+class Reading:
+    """What to read from a source: its labels or its synonyms (any scope), in each format."""
+
+    obo: re.Pattern[str]  # a line of a [Term] stanza; group 1 is the value
+    ofn: re.Pattern[str]  # an AnnotationAssertion line; group 1 the local id, group 2 the value
+    rdf: tuple[str, ...]  # the properties that give the value
+    table: bool  # whether a tsv source gives it (its label column)
+
+
+def _unescape(value: str) -> str:
+    return value.replace('\\"', '"').replace("\\\\", "\\")
+
+
+_OFN = r'^AnnotationAssertion\((?:Annotation\(.*?\) )*{} obo:(\w+) "((?:[^"\\]|\\.)*)"'
+LABELS = Reading(re.compile(r"^name: (.*?)\s*$"), re.compile(_OFN.format("rdfs:label")), (str(RDFS.label),), True)
+SYNONYMS = Reading(
+    re.compile(r'^synonym: "((?:[^"\\]|\\.)*)" (?:EXACT|RELATED|NARROW|BROAD)\b'),
+    re.compile(_OFN.format("oboInOwl:has(?:Exact|Related|Narrow|Broad)Synonym")),
+    tuple(OBOINOWL + name for name in SYNONYM_PROPERTIES),
+    False,
+)
+
+
+def _obo_values(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[str, str]]:
+    """Values of [Term] stanzas' lines (a Typedef's id is often not a CURIE)."""
     in_term, term_id = False, ""
     for line in text.splitlines():
         if line.startswith("["):
             in_term, term_id = line.strip() == "[Term]", ""
         elif line.startswith("id: ") and in_term:
             term_id = line[4:].strip()
-        elif line.startswith("name: ") and ":" in term_id:
-            yield curie_to_iri(term_id), line[6:].strip()
+        elif (match := pattern.match(line)) and ":" in term_id:
+            yield curie_to_iri(term_id), _unescape(match[1])
 
 
-_OFN_LABEL = re.compile(r'^AnnotationAssertion\((?:Annotation\(.*?\) )*rdfs:label obo:(\w+) "((?:[^"\\]|\\.)*)"')
-
-
-def _ofn_labels(text: str) -> Iterator[tuple[str, str]]:
+def _ofn_values(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[str, str]]:
     for line in text.splitlines():
-        if match := _OFN_LABEL.match(line):
-            yield OBO + match[1], match[2].replace('\\"', '"').replace("\\\\", "\\")
+        if match := pattern.match(line):
+            yield OBO + match[1], _unescape(match[2])
 
 
-def _rdf_labels(text: str, rdf_format: str) -> Iterator[tuple[str, str]]:
+def _rdf_values(text: str, rdf_format: str, properties: tuple[str, ...]) -> Iterator[tuple[str, str]]:
     graph = rdflib.Graph().parse(data=text, format=rdf_format)
-    for subject, label in graph.subject_objects(RDFS.label):
-        yield str(subject), str(label)
+    for name in properties:
+        for subject, value in graph.subject_objects(rdflib.URIRef(name)):
+            yield str(subject), str(value)
 
 
 def _tsv_labels(text: str, source: Source) -> Iterator[tuple[str, str]]:
@@ -146,65 +168,29 @@ def _tsv_labels(text: str, source: Source) -> Iterator[tuple[str, str]]:
         yield curie_to_iri(row[source.id_column]), row[source.label_column]
 
 
+def values_in(text: str, source: Source, reading: Reading) -> Iterator[tuple[str, str]]:
+    """(IRI, value) pairs of a source file's text, as ``reading`` says."""
+    if source.kind == "obo":
+        return _obo_values(text, reading.obo)
+    if source.kind == "ofn":
+        return _ofn_values(text, reading.ofn)
+    if source.kind in ("xml", "ttl"):
+        return _rdf_values(text, source.kind.replace("ttl", "turtle"), reading.rdf)
+    return _tsv_labels(text, source) if reading.table else iter(())
+
+
 def labels_in(text: str, source: Source) -> dict[str, str]:
     """The labels a source file's text gives, by IRI (the first one when it gives several)."""
-    if source.kind == "obo":
-        pairs = _obo_labels(text)
-    elif source.kind == "ofn":
-        pairs = _ofn_labels(text)
-    elif source.kind in ("xml", "ttl"):
-        pairs = _rdf_labels(text, source.kind.replace("ttl", "turtle"))
-    else:
-        pairs = _tsv_labels(text, source)
     found: dict[str, str] = {}
-    for iri, label in pairs:
+    for iri, label in values_in(text, source, LABELS):
         found.setdefault(iri, label)
     return found
 
 
-_OBO_SYNONYM = re.compile(r'^synonym: "((?:[^"\\]|\\.)*)" (?:EXACT|RELATED|NARROW|BROAD)\b')
-_OFN_SYNONYM = re.compile(
-    r"^AnnotationAssertion\((?:Annotation\(.*?\) )*oboInOwl:has(?:Exact|Related|Narrow|Broad)Synonym "
-    r'obo:(\w+) "((?:[^"\\]|\\.)*)"'
-)
-
-
-def _obo_synonyms(text: str) -> Iterator[tuple[str, str]]:
-    in_term, term_id = False, ""
-    for line in text.splitlines():
-        if line.startswith("["):
-            in_term, term_id = line.strip() == "[Term]", ""
-        elif line.startswith("id: ") and in_term:
-            term_id = line[4:].strip()
-        elif (match := _OBO_SYNONYM.match(line)) and ":" in term_id:
-            yield curie_to_iri(term_id), match[1].replace('\\"', '"')
-
-
-def _ofn_synonyms(text: str) -> Iterator[tuple[str, str]]:
-    for line in text.splitlines():
-        if match := _OFN_SYNONYM.match(line):
-            yield OBO + match[1], match[2].replace('\\"', '"').replace("\\\\", "\\")
-
-
-def _rdf_synonyms(text: str, rdf_format: str) -> Iterator[tuple[str, str]]:
-    graph = rdflib.Graph().parse(data=text, format=rdf_format)
-    for name in SYNONYM_PROPERTIES:
-        for subject, synonym in graph.subject_objects(rdflib.URIRef(OBOINOWL + name)):
-            yield str(subject), str(synonym)
-
-
 def synonyms_in(text: str, source: Source) -> dict[str, set[str]]:
     """The synonyms (any scope) a source file's text gives, by IRI; a table source gives none."""
-    if source.kind == "obo":
-        pairs = _obo_synonyms(text)
-    elif source.kind == "ofn":
-        pairs = _ofn_synonyms(text)
-    elif source.kind in ("xml", "ttl"):
-        pairs = _rdf_synonyms(text, source.kind.replace("ttl", "turtle"))
-    else:
-        pairs = iter(())
     found: dict[str, set[str]] = {}
-    for iri, synonym in pairs:
+    for iri, synonym in values_in(text, source, SYNONYMS):
         found.setdefault(iri, set()).add(synonym)
     return found
 
