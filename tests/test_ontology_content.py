@@ -175,7 +175,7 @@ def _first_column_names(section: str) -> set[str]:
 
 def test_header(g):
     assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in g
-    assert str(g.value(ONTOLOGY_IRI, OWL.versionInfo)) == "2026-11-29"
+    assert str(g.value(ONTOLOGY_IRI, OWL.versionInfo)) == "2026-12-04"
     for p in (DCT.title, DCT.description, DCT.creator, DCT.created):
         assert g.value(ONTOLOGY_IRI, p) is not None, p
     assert g.value(ONTOLOGY_IRI, DCT.license) == rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
