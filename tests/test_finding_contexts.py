@@ -115,7 +115,7 @@ def test_the_graph_gives_every_finding_its_taxa_and_systems(kg: KnowledgeGraph) 
 def test_evidence_types_follow_the_references_and_the_systems(kg: KnowledgeGraph) -> None:
     """An author statement with a traceable reference (TAS) when the finding cites one, else without
     (NAS); plus the assay evidence of each experimental system (none for the literature)."""
-    evidence = per_finding(kg, "https://w3id.org/exoowl/ontology/hasEvidenceType")
+    evidence = per_finding(kg, "https://w3id.org/exoowl/ontology/hasEvidence")
     for row in CONTEXTS:
         cited = bool(re.search(r"\d", FINDINGS[row["finding"]]["reference"]))
         expected = {"obo:ECO_0000304" if cited else "obo:ECO_0000303"}
