@@ -60,6 +60,8 @@ def test_exoowl_targets_are_classes_of_the_ontology_with_its_label(edit: Graph, 
     problems = []
     for terms in load(path).terms.values():
         for term in terms:
+            if term.iri.startswith("https://w3id.org/exoowl/") and not term.iri.startswith(str(EXOOWL)):
+                problems.append(f"{term.curie} expands to {term.iri}, outside the ontology's namespace")
             if not term.iri.startswith(str(EXOOWL)):
                 continue
             iri = URIRef(term.iri)
