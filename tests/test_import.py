@@ -122,6 +122,16 @@ def test_experiment_details_with_missing_pubmed_ids(kg: Settings, tmp_path: Path
     ]
     vesicles = ask(kg, "SELECT ?v WHERE { ?e exoowl:recordId '10' ; exoowl:vesicleTypeAsReported ?v } ORDER BY ?v")
     assert [r["v"].value for r in vesicles] == ["Exosomes", "Microvesicles"]
+    # the samples are typed with their specimen kind (OBI 'blood plasma specimen') or say what they were of
+    # (malignant cells: exoowl:MalignantCellPopulation), both through the samples vocabulary
+    kinds = ask(
+        kg,
+        "SELECT ?id ?how ?kind WHERE { ?e exoowl:recordId ?id ; exoowl:hasSample ?s . VALUES ?how "
+        "{ <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> exoowl:sampleOfType } ?s ?how ?kind } ORDER BY ?id",
+    )
+    found = {(r["id"].value, r["how"].value.rsplit("#", 1)[-1].rsplit("/", 1)[-1], r["kind"].value) for r in kinds}
+    assert ("11", "type", "http://purl.obolibrary.org/obo/OBI_0100016") in found
+    assert ("10", "sampleOfType", "https://w3id.org/exoowl/ontology/MalignantCellPopulation") in found
 
 
 def test_mirna_records_reuse_the_curated_mirna_by_name(kg: Settings, tmp_path: Path) -> None:

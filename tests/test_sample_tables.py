@@ -66,9 +66,9 @@ def test_tables_load_and_have_the_release_version(name: str) -> None:
 def test_sample_terms_are_of_the_expected_ontologies() -> None:
     for terms in table("samples").terms.values():
         for term in terms:
-            assert term.curie.split(":")[0] in {"UBERON", "CL", "exoowl"}, term
+            assert term.curie.split(":")[0] in {"UBERON", "CL", "OBI", "exoowl"}, term
     (plasma,) = table("samples").lookup("Plasma ") or ()
-    assert plasma.curie == "exoowl:Plasma"
+    assert plasma.curie == "OBI:0100016"  # OBI 'blood plasma specimen', which replaced exoowl:Plasma
 
 
 @needs_ref
