@@ -34,6 +34,7 @@ DEFECTS = {
         "exoowl:Specimen rdfs:subClassOf exoowl:QcChild . exoowl:QcChild rdfs:subClassOf exoowl:Specimen ."
     ),
     "obsolete-in-use": "exoowl:QcOld owl:deprecated true . exoowl:QcNew rdfs:subClassOf exoowl:QcOld .",
+    "duplicate-exact-synonym": 'exoowl:QcSpecimen2 oboInOwl:hasExactSynonym "vesicle source SPECIMEN"@en .',
     "synonym-not-in-source": 'obo:CL_0000451 oboInOwl:hasExactSynonym "Qc DC"@en .',
     "obsolete-with-axioms": "exoowl:QcGone owl:deprecated true ; rdfs:subClassOf exoowl:Specimen .",
     "class-without-parent": 'exoowl:QcOrphan a owl:Class ; rdfs:label "qc orphan"@en ; obo:IAO_0000115 "d"@en .',
