@@ -5,13 +5,13 @@ against the table."""
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from test_table2 import table
 
 from exoowl.api import KnowledgeGraph
 from exoowl.config import Settings
@@ -38,13 +38,6 @@ BROAD = {"mammal", "cellular-organisms"}  # the taxa of statements that name no 
 # trial's in vivo observations are clinical study evidence
 SYSTEM_EVIDENCE = {"in-vitro": "obo:ECO_0007122", "in-vivo": "obo:ECO_0007119", "clinical-samples": "obo:ECO_0007690"}
 CLINICAL_STUDY = "obo:ECO_0007121"
-
-
-def table(name: str) -> list[dict[str, str]]:
-    lines = [
-        line for line in (CURATED / name).read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
-    ]
-    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 def cells(value: str) -> set[str]:

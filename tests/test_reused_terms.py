@@ -106,7 +106,7 @@ def test_synonym_readers_take_every_scope_and_skip_typedefs() -> None:
 
 
 def test_checked_synonyms_are_synonyms_the_edit_file_gives() -> None:
-    ours = rt.edit_synonyms(EDIT)
+    ours = rt.edit_synonyms(edit_graph(EDIT))
     for row in table():
         checked = {s for s in row["checked_synonyms"].split(" | ") if s}
         assert checked <= ours.get(row["iri"], set()), row["iri"]

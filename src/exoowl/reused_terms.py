@@ -155,8 +155,14 @@ def _ofn_values(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[str, str]
             yield OBO + match[1], _unescape(match[2])
 
 
-def _rdf_values(text: str, rdf_format: str, properties: tuple[str, ...]) -> Iterator[tuple[str, str]]:
-    graph = rdflib.Graph().parse(data=text, format=rdf_format)
+def parsed(text: str, source: Source) -> str | rdflib.Graph:
+    """An RDF source's text as a graph (parsed once for its labels and its synonyms); other kinds as text."""
+    if source.kind in ("xml", "ttl"):
+        return rdflib.Graph().parse(data=text, format=source.kind.replace("ttl", "turtle"))
+    return text
+
+
+def _rdf_values(graph: rdflib.Graph, properties: tuple[str, ...]) -> Iterator[tuple[str, str]]:
     for name in properties:
         for subject, value in graph.subject_objects(rdflib.URIRef(name)):
             yield str(subject), str(value)
@@ -168,29 +174,31 @@ def _tsv_labels(text: str, source: Source) -> Iterator[tuple[str, str]]:
         yield curie_to_iri(row[source.id_column]), row[source.label_column]
 
 
-def values_in(text: str, source: Source, reading: Reading) -> Iterator[tuple[str, str]]:
-    """(IRI, value) pairs of a source file's text, as ``reading`` says."""
+def values_in(content: str | rdflib.Graph, source: Source, reading: Reading) -> Iterator[tuple[str, str]]:
+    """(IRI, value) pairs of a source file's text (or its graph, see :func:`parsed`), as ``reading`` says."""
+    if isinstance(content, str) and source.kind in ("xml", "ttl"):
+        content = parsed(content, source)
+    if isinstance(content, rdflib.Graph):
+        return _rdf_values(content, reading.rdf)
     if source.kind == "obo":
-        return _obo_values(text, reading.obo)
+        return _obo_values(content, reading.obo)
     if source.kind == "ofn":
-        return _ofn_values(text, reading.ofn)
-    if source.kind in ("xml", "ttl"):
-        return _rdf_values(text, source.kind.replace("ttl", "turtle"), reading.rdf)
-    return _tsv_labels(text, source) if reading.table else iter(())
+        return _ofn_values(content, reading.ofn)
+    return _tsv_labels(content, source) if reading.table else iter(())
 
 
-def labels_in(text: str, source: Source) -> dict[str, str]:
-    """The labels a source file's text gives, by IRI (the first one when it gives several)."""
+def labels_in(content: str | rdflib.Graph, source: Source) -> dict[str, str]:
+    """The labels a source file gives, by IRI (the first one when it gives several)."""
     found: dict[str, str] = {}
-    for iri, label in values_in(text, source, LABELS):
+    for iri, label in values_in(content, source, LABELS):
         found.setdefault(iri, label)
     return found
 
 
-def synonyms_in(text: str, source: Source) -> dict[str, set[str]]:
-    """The synonyms (any scope) a source file's text gives, by IRI; a table source gives none."""
+def synonyms_in(content: str | rdflib.Graph, source: Source) -> dict[str, set[str]]:
+    """The synonyms (any scope) a source file gives, by IRI; a table source gives none."""
     found: dict[str, set[str]] = {}
-    for iri, synonym in values_in(text, source, SYNONYMS):
+    for iri, synonym in values_in(content, source, SYNONYMS):
         found.setdefault(iri, set()).add(synonym)
     return found
 
@@ -209,9 +217,9 @@ def read_source(source: Source, mirrors: Path, reference: Path) -> tuple[str, st
     return _git(mirrors, source.repo, "show", f"HEAD:{source.path}"), version
 
 
-def reused_terms(edit_file: Path) -> list[str]:
-    """The OBO terms the edit file and its modules label (the terms they reuse), sorted."""
-    graph = edit_graph(edit_file)
+def reused_terms(edit_file: Path | rdflib.Graph) -> list[str]:
+    """The OBO terms the edit file and its modules (or their graph) label (the terms they reuse), sorted."""
+    graph = edit_file if isinstance(edit_file, rdflib.Graph) else edit_graph(edit_file)
     return sorted({str(s) for s in graph.subjects(RDFS.label) if str(s).startswith(OBO)})
 
 
@@ -219,9 +227,8 @@ def prefix_of(iri: str) -> str:
     return iri.removeprefix(OBO).rsplit("_", 1)[0]
 
 
-def edit_synonyms(edit_file: Path) -> dict[str, set[str]]:
-    """The synonyms (any scope) the edit file and its modules give each reused OBO term."""
-    graph = edit_graph(edit_file)
+def edit_synonyms(graph: rdflib.Graph) -> dict[str, set[str]]:
+    """The synonyms (any scope) the edit file and its modules (their graph) give each reused OBO term."""
     found: dict[str, set[str]] = {}
     for name in SYNONYM_PROPERTIES:
         for subject, synonym in graph.subject_objects(rdflib.URIRef(OBOINOWL + name)):
@@ -242,7 +249,8 @@ def derive(
         for source in SOURCES.get(prefix, ()):
             if source not in cache:
                 text, version = read_source(source, mirrors, reference)
-                cache[source] = (labels_in(text, source), synonyms_in(text, source), version)
+                content = parsed(text, source)
+                cache[source] = (labels_in(content, source), synonyms_in(content, source), version)
             labels, synonyms, version = cache[source]
             if iri in labels:
                 checked = sorted((ours or {}).get(iri, set()) & synonyms.get(iri, set()))
@@ -264,7 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("edit_file", type=Path, help="the ontology's edit file")
     parser.add_argument("out", type=Path, help="the table to write")
     args = parser.parse_args(argv)
-    rows = derive(args.mirrors, args.reference, reused_terms(args.edit_file), edit_synonyms(args.edit_file))
+    edit = edit_graph(args.edit_file)
+    rows = derive(args.mirrors, args.reference, reused_terms(edit), edit_synonyms(edit))
     args.out.write_text(render(rows), encoding="utf-8")
     return 0
 
