@@ -701,7 +701,7 @@ def test_argonaute_and_nucleophosmin_carry_mirnas_outside_vesicles(kg: Knowledge
     assert ("exoid:finding/text-circ-mirna-forms", "exoid:protein/P06748") in parts
     complexes = {r["carrier"] for r in rows if r["kind"] == "exoowl:ExtracellularRibonucleoproteinComplex"}
     assert {r["carrier"] for r in rows if r["protein"]} == complexes and len(complexes) == 2
-    assert "exoowl:Lipoprotein" in {r["kind"] for r in rows}  # HDL [157]
+    assert "obo:GO_1990777" in {r["kind"] for r in rows}  # HDL [157]
     cargo = """PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
     ASK { VALUES ?p { <https://w3id.org/exoowl/id/protein/Q9UKV8> <https://w3id.org/exoowl/id/protein/P06748> }
           ?finding exoowl:hasCargo ?p }"""
