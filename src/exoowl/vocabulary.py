@@ -25,7 +25,22 @@ NO_TERM = "sssom:NoTermFound"
 TYPING_PREDICATES = frozenset({"skos:exactMatch", "skos:broadMatch"})  # the string's meaning is the term or under it
 PREDICATES = TYPING_PREDICATES | {"skos:narrowMatch", "skos:closeMatch", "skos:relatedMatch"}
 COLUMNS = ("subject_label", "predicate_id", "object_id", "object_label", "mapping_justification", "comment")
-OBO_PREFIXES = ("NCBITaxon", "UBERON", "CL", "GO", "OBI", "CHMO", "MONDO", "DOID", "ECO", "SO", "CHEBI", "PR", "IAO", "RO")
+OBO_PREFIXES = (
+    "NCBITaxon",
+    "UBERON",
+    "CL",
+    "GO",
+    "OBI",
+    "CHMO",
+    "MONDO",
+    "DOID",
+    "ECO",
+    "SO",
+    "CHEBI",
+    "PR",
+    "IAO",
+    "RO",
+)
 KNOWN_PREFIXES = {
     **PREFIXES,
     **{p: f"http://purl.obolibrary.org/obo/{p}_" for p in OBO_PREFIXES},
