@@ -118,6 +118,7 @@ def test_hermit_consistent_without_unsatisfiable_classes(release: Graph) -> None
         "PurityMarker",
         "EndoplasmicReticulumPurityMarker",
         "TumorDerivedExosome",
+        "TumorDerivedSmallEV",
         "ProMetastaticExosomalMiRNA",
         "MisidentifiedOrContaminatedCellLine",
         "FindingOnProblematicCellLine",
@@ -153,7 +154,12 @@ def test_reasoner_flags_findings_on_problematic_cell_lines(project: Settings) ->
     assert {"exoid:cell-line/CVCL_3360", "exoid:cell-line/CVCL_0027"} <= lines  # BGC-823, Hep-G2
 
 
-def test_reasoner_classifies_tumor_derived_exosomes(project: Settings) -> None:
-    members = inferred_members(project, "TumorDerivedExosome")
+def test_reasoner_classifies_table2_vesicles_as_tumor_derived_small_evs(project: Settings) -> None:
+    # the review calls them exosomes without biogenesis evidence: MISEV2023's small EVs, not exosomes
+    kg = KnowledgeGraph(project, Store.open(project.store_path))
+    typed = kg.query(f"SELECT ?x WHERE {{ GRAPH ?g {{ ?x a <{EXOOWL['Exosome']}> }} }}").records()
+    assert not [r["x"] for r in typed if r["x"].startswith("exoid:finding/")]
+    members = inferred_members(project, "TumorDerivedSmallEV")
+    assert len({m for m in members if m.startswith("exoid:finding/T2-")}) >= 30
     assert "exoid:finding/T2-48/exosome" in members  # from MDA-MB-231, a breast cancer line
     assert "exoid:finding/T2-69/exosome" not in members  # from mesenchymal stem cells
