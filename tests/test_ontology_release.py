@@ -163,3 +163,20 @@ def test_reasoner_classifies_table2_vesicles_as_tumor_derived_small_evs(project:
     assert len({m for m in members if m.startswith("exoid:finding/T2-")}) >= 30
     assert "exoid:finding/T2-48/exosome" in members  # from MDA-MB-231, a breast cancer line
     assert "exoid:finding/T2-69/exosome" not in members  # from mesenchymal stem cells
+
+
+def test_every_finding_has_its_own_vesicles_none_stated_to_be_exosomes(project: Settings) -> None:
+    kg = KnowledgeGraph(project, Store.open(project.store_path))
+    links = [(r["f"], r["v"]) for r in kg.query(f"SELECT ?f ?v WHERE {{ ?f <{EXOOWL['hasVesicle']}> ?v }}").records()]
+    findings = {f for f, _ in links}
+    assert {"exoid:finding/text-imm-taa-mhc", "exoid:finding/T2-48"} <= findings and len(findings) > 130
+    vesicles = [v for _, v in links]
+    assert len(vesicles) == len(set(vesicles)), "a vesicle individual shared by findings stands for a kind"
+    assert all(v.startswith(f + "/") for f, v in links)
+    reported = {
+        r["v"] for r in kg.query(f"SELECT ?v WHERE {{ ?v a <{EXOOWL['SmallEVReportedAsExosome']}> }}").records()
+    }
+    # the review says exosomes (Table 2 and most of its text) without biogenesis evidence (MISEV2023)
+    assert "exoid:finding/text-imm-taa-mhc/vesicle/Exosome" in reported and "exoid:finding/T2-48/exosome" in reported
+    kinds = {r["k"] for r in kg.query(f"SELECT ?k WHERE {{ ?f <{EXOOWL['reportsVesicleKind']}> ?k }}").records()}
+    assert "exoowl:Exosome" in kinds and "exoowl:Microvesicle" in kinds
