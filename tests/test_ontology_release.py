@@ -128,11 +128,14 @@ def test_defined_classes(release: Graph, name: str) -> None:
     assert release.value(EXOOWL[name], OWL.equivalentClass) is not None
 
 
+def records(project: Settings, query: str) -> list[dict[str, str]]:
+    with Store.open(project.store_path) as store:
+        return list(KnowledgeGraph(project, store).query(query).records())
+
+
 def inferred_members(project: Settings, cls: str) -> set[str]:
-    kg = KnowledgeGraph(project, Store.open(project.store_path))
-    result = kg.query(f"""SELECT ?x WHERE {{ GRAPH <https://w3id.org/exoowl/graph/inferred> {{
-        ?x a <{EXOOWL[cls]}> }} }}""")
-    return {r["x"] for r in result.records()}
+    query = f"SELECT ?x WHERE {{ GRAPH <https://w3id.org/exoowl/graph/inferred> {{ ?x a <{EXOOWL[cls]}> }} }}"
+    return {r["x"] for r in records(project, query)}
 
 
 def test_reasoner_classifies_pro_metastatic_mirnas(project: Settings) -> None:
@@ -156,8 +159,7 @@ def test_reasoner_flags_findings_on_problematic_cell_lines(project: Settings) ->
 
 def test_reasoner_classifies_table2_vesicles_as_tumor_derived_small_evs(project: Settings) -> None:
     # the review calls them exosomes without biogenesis evidence: MISEV2023's small EVs, not exosomes
-    kg = KnowledgeGraph(project, Store.open(project.store_path))
-    typed = kg.query(f"SELECT ?x WHERE {{ GRAPH ?g {{ ?x a <{EXOOWL['Exosome']}> }} }}").records()
+    typed = records(project, f"SELECT ?x WHERE {{ GRAPH ?g {{ ?x a <{EXOOWL['Exosome']}> }} }}")
     assert not [r["x"] for r in typed if r["x"].startswith("exoid:finding/")]
     members = inferred_members(project, "TumorDerivedSmallEV")
     assert len({m for m in members if m.startswith("exoid:finding/T2-")}) >= 30
@@ -166,17 +168,14 @@ def test_reasoner_classifies_table2_vesicles_as_tumor_derived_small_evs(project:
 
 
 def test_every_finding_has_its_own_vesicles_none_stated_to_be_exosomes(project: Settings) -> None:
-    kg = KnowledgeGraph(project, Store.open(project.store_path))
-    links = [(r["f"], r["v"]) for r in kg.query(f"SELECT ?f ?v WHERE {{ ?f <{EXOOWL['hasVesicle']}> ?v }}").records()]
+    links = [(r["f"], r["v"]) for r in records(project, f"SELECT ?f ?v WHERE {{ ?f <{EXOOWL['hasVesicle']}> ?v }}")]
     findings = {f for f, _ in links}
     assert {"exoid:finding/text-imm-taa-mhc", "exoid:finding/T2-48"} <= findings and len(findings) > 130
     vesicles = [v for _, v in links]
     assert len(vesicles) == len(set(vesicles)), "a vesicle individual shared by findings stands for a kind"
     assert all(v.startswith(f + "/") for f, v in links)
-    reported = {
-        r["v"] for r in kg.query(f"SELECT ?v WHERE {{ ?v a <{EXOOWL['SmallEVReportedAsExosome']}> }}").records()
-    }
+    reported = {r["v"] for r in records(project, f"SELECT ?v WHERE {{ ?v a <{EXOOWL['SmallEVReportedAsExosome']}> }}")}
     # the review says exosomes (Table 2 and most of its text) without biogenesis evidence (MISEV2023)
     assert "exoid:finding/text-imm-taa-mhc/vesicle/Exosome" in reported and "exoid:finding/T2-48/exosome" in reported
-    kinds = {r["k"] for r in kg.query(f"SELECT ?k WHERE {{ ?f <{EXOOWL['reportsVesicleKind']}> ?k }}").records()}
+    kinds = {r["k"] for r in records(project, f"SELECT ?k WHERE {{ ?f <{EXOOWL['reportsVesicleKind']}> ?k }}")}
     assert "exoowl:Exosome" in kinds and "exoowl:Microvesicle" in kinds

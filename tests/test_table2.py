@@ -41,7 +41,8 @@ def expected(row: dict[str, str]) -> dict[str, set[str]]:
     roles = {role: iris(row[a], ta) | iris(row[b], tb) for role, (a, ta, b, tb) in ROLES.items()}
     roles["cargo"] = iris(row["cargo_mirna"], "mirna") | iris(row["cargo_protein"], "protein")
     roles["target"] = iris(row["target_gene"], "gene")
-    roles["outcome"] = iris(row["outcome"], "process")
+    roles["outcome_category"] = iris(row["outcome"], "process")
+    roles["outcome"] = iris(row["outcome"], f"finding/T2-{row['finding_id']}/outcome")  # the finding's own
     roles["tumor_type"] = iris(row["tumor_type"], "cancer")
     roles["reference"] = iris(row["reference"], "reference")
     return {k: v for k, v in roles.items() if v}
