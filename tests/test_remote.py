@@ -79,10 +79,8 @@ def test_the_graphs_arrive_whole(remote: KnowledgeGraph, local: KnowledgeGraph) 
 # SPARQL is standard (pyoxigraph answers it). Strict: a query that starts to agree fails the test,
 # so the list stays true.
 VIRTUOSO_7_DIVERGES = {
-    "drug-resistance-transfers": "no rows: `a/rdfs:subClassOf*` paths match nothing",
     "ev-markers": "500: 'Internal Optimized compiler error' (sub-SELECT)",
     "findings-by-process": "500: 'Internal Optimized compiler error' (sub-SELECT with GROUP_CONCAT)",
-    "metastatic-mirnas": "no rows: `a/rdfs:subClassOf*` paths match nothing",
     "pro-metastatic-mirnas": "counts differ: subclass paths",
     "problematic-cell-line-findings": "500: SQ074 syntax error on standard SPARQL",
     "reference-support": "500: 'Internal Optimized compiler error' (sub-SELECT)",
