@@ -129,7 +129,7 @@ def test_repression_is_derived_from_single_mirna_findings_only(kg: KnowledgeGrap
         if len(mirnas) == 1:
             expected |= {(f"mirna/{next(iter(mirnas))}", f"gene/{g}") for g in cells(row, "target_repressed")}
     query = """PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
-    SELECT ?m ?g WHERE { ?m exoowl:repressesExpressionOf ?g }"""
+    SELECT ?m ?g WHERE { ?m <http://purl.obolibrary.org/obo/RO_0003002> ?g }"""
     found = {(r["m"].removeprefix("exoid:"), r["g"].removeprefix("exoid:")) for r in kg.query(query).records()}
     assert found == expected and len(expected) > 20
     assert ("mirna/MIMAT0000280", "gene/4208") in found  # miR-223 represses MEF2C [76], not beta-catenin
