@@ -137,7 +137,7 @@ def test_lines_end_at_newlines_only_a_stray_carriage_return_is_cleaned_and_line_
         assert report.normalised["'NOT FOUND' in COMMENTS read as missing"] == 1
         assert values(store, None, f"{ONT}recordId") == ["1", "10522", "10523", "1334", "1337", "15"]
         assert values(store, None, "http://www.w3.org/2000/01/rdf-schema#comment") == ["Clear hit to Entrez gene ID"]
-        encoded = values(store, None, f"{ONT}encodedBy")
+        encoded = values(store, None, "http://purl.obolibrary.org/obo/RO_0002204")
         assert encoded == [f"{ID}gene/387244"]
 
 

@@ -61,6 +61,7 @@ XSD_INTEGER = "<http://www.w3.org/2001/XMLSchema#integer>"
 MAPPINGS = default_root() / "data" / "mappings"
 REJECTED_SHARE = 0.01  # more of the rows than this rejected: the import fails and nothing changes
 IN_TAXON = f"<{OBO}RO_0002162>"
+GENE_PRODUCT_OF = f"<{OBO}RO_0002204>"  # RO 'gene product of'
 BAD_ROWS_KEPT = 50
 ProgressCallback = Callable[[int, int, int], None]  # records, characters read, file size
 
@@ -536,7 +537,7 @@ def _mirna(row: Row, emit: Emitter, norm: Normaliser) -> str:
     node = emit.observation("mirna", record_id, molecule, content, row, species)
     gene = emit.gene(gene_id, "", *species) if gene_id else ""
     if gene and emit.first_time(f"{molecule} {gene}"):
-        emit.quad(molecule, _o("encodedBy"), gene)
+        emit.quad(molecule, GENE_PRODUCT_OF, gene)
     if row.get("COMMENTS"):
         emit.quad(node, RDFS_COMMENT, _lit(row.get("COMMENTS")))
     return node
