@@ -192,6 +192,12 @@ class RefusedQuery(UsageError):
     title = "Query refused"
 
 
+class UnsupportedFunction(UsageError):
+    """A query calls a function (by IRI) that neither SPARQL 1.1 nor this endpoint defines (HTTP 400)."""
+
+    title = "Unsupported function"
+
+
 class UnsupportedMediaType(UsageError):
     """A request body in a media type or charset the endpoint does not read (HTTP 415)."""
 

@@ -20,7 +20,8 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
@@ -53,6 +54,7 @@ _TOKEN = re.compile(
 """,
     re.X | re.S,
 )
+_T = TypeVar("_T")
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 OPENING, CLOSING = "{([", "})]"
 # Tokens that each add a level to the algebra pyoxigraph builds (operators, group elements): its
@@ -450,6 +452,36 @@ class Policy:
             )
 
 
+def dotted_names_expanded(text: str, base_iri: str | None = None) -> str | None:
+    """The text with every prefixed name whose local part holds a dot written as the IRI it stands
+    for (``ec:1.1.1.353`` → ``<http://purl.uniprot.org/enzyme/1.1.1.353>``), or None when it has none
+    that resolve. SPARQL 1.1 allows dots inside local names; pyoxigraph 0.5's parser refuses two."""
+    toks = list(tokens(text))
+    scope, pieces, last = _Scope(base_iri), [], 0
+    for i, tok in enumerate(toks):
+        scope.declare(toks, i)
+        if tok.kind == "pname" and "." in tok.text.partition(":")[2] and (iri := scope.resolve(tok)):
+            pieces += [text[last : tok.offset], f"<{iri}>"]
+            last = tok.offset + len(tok.text)
+    return "".join(pieces) + text[last:] if pieces else None
+
+
+def with_dotted_names(run: Callable[[str], _T], text: str, base_iri: str | None = None) -> _T:
+    """``run(text)``; when pyoxigraph's parser refuses it and it names a dotted prefixed name, the
+    same text with those names written as IRIs (see dotted_names_expanded). When that fails too, its
+    error is the one raised, saying so: the line is the same, a column after such a name is not."""
+    try:
+        return run(text)
+    except SyntaxError:
+        expanded = dotted_names_expanded(text, base_iri)
+        if expanded is None:
+            raise
+    try:
+        return run(expanded)
+    except SyntaxError as exc:
+        raise SyntaxError(f"{exc} (in the text with its dotted prefixed names written as IRIs)") from None
+
+
 def confirm(text: str, base_iri: str | None, *, update: bool) -> None:
     """QuerySyntaxError when the text does not parse, or when a SERVICE (or LOAD) is where the
     tokenizer did not read one: pyoxigraph parses a copy in which every other ``service`` /
@@ -457,15 +489,16 @@ def confirm(text: str, base_iri: str | None, *, update: bool) -> None:
     request itself."""
     copy, inserted_at = confirmation_copy(text, update)
     scratch = ox.Store()
+    parse = partial(scratch.update if update else scratch.query, base_iri=base_iri)
     try:
-        scratch.update(copy, base_iri=base_iri) if update else scratch.query(copy, base_iri=base_iri)
+        with_dotted_names(parse, copy, base_iri)
     except SyntaxError as exc:
         what = "SPARQL Update" if update else "SPARQL"
         raise QuerySyntaxError(f"malformed {what}: {_shift(str(exc), text, inserted_at)}") from None
     except (OSError, RuntimeError, ValueError):
         pass  # it parsed: the update's PARSE_ONLY prefix fails by design, a query may fail on no data
     finally:
-        del scratch
+        del parse, scratch
 
 
 def confirmation_copy(text: str, update: bool) -> tuple[str, int | None]:

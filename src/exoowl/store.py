@@ -26,8 +26,9 @@ from typing import IO, Any, Protocol, Self, runtime_checkable
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .errors import QuerySyntaxError, StoreBusy, StoreError, UsageError
-from .sparql_safety import analyse, refuse_crashing
+from .errors import QuerySyntaxError, StoreBusy, StoreError, UnsupportedFunction, UsageError
+from .sparql_functions import CUSTOM_FUNCTIONS, unsupported_function
+from .sparql_safety import analyse, refuse_crashing, with_dotted_names
 
 MANIFEST = "build.json"
 DATABASE = "oxigraph"
@@ -306,10 +307,22 @@ class Store(Closing):
         Neither given: the default graph is the union of all named graphs, unless the query
         declares its dataset with FROM / FROM NAMED. ``base_iri`` resolves relative IRIs."""
         refuse_crashing(sparql)
+        dataset = _dataset_options(sparql, default_graphs, named_graphs)
+
+        def run(text: str) -> Any:
+            return self.db.query(text, base_iri=base_iri, custom_functions=CUSTOM_FUNCTIONS, **dataset)
+
         try:
-            return self.db.query(sparql, base_iri=base_iri, **_dataset_options(sparql, default_graphs, named_graphs))
+            return with_dotted_names(run, sparql, base_iri)
         except SyntaxError as exc:
             raise QuerySyntaxError(f"malformed SPARQL: {exc}") from exc
+        except RuntimeError as exc:
+            if (function := unsupported_function(exc)) is None:
+                raise
+            raise UnsupportedFunction(
+                f"the query calls <{function}>, a function neither SPARQL 1.1 nor this endpoint defines "
+                "(besides SPARQL's own, it answers the XSD casts to the integer types, such as xsd:int)"
+            ) from None
 
     def export(self, output: IO[bytes] | Path, fmt: str, graph_iri: str | None = None) -> None:
         """Write the store (N-Quads, TriG) or one graph (Turtle, N-Triples)."""
