@@ -313,7 +313,15 @@ def test_isolation_options_for_larger_volumes(kg: KnowledgeGraph) -> None:
     assert (float(uc["min_hours"]), float(uc["max_hours"])) == (12, 24)  # "12-24 hours"
     assert "Reliable" in uc["advantages"] and "Instrument required" in uc["disadvantages"]
     assert any("exoEasy" in n for n in thirty)
-    costs = {r["name"]: float(r["one_time_cost_usd"]) for r in run(kg, "isolation-options") if r["one_time_cost_usd"]}
+    # without a volume, every isolation method and kit the review names (12 and 5), with or without Table 1 values
+    every = run(kg, "isolation-options")
+    methods = kg.query("""PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT DISTINCT ?m WHERE { ?m a/rdfs:subClassOf* exoowl:IsolationMethod ; exoowl:reportedIn ?review }
+    """).records()
+    listed = {r["iri"] for r in every if r["kind"] == "method"}
+    assert listed == {r["m"] for r in methods} and len(listed) >= 12 and "exoid:method/ultrafiltration" in listed
+    costs = {r["name"]: float(r["one_time_cost_usd"]) for r in every if r["one_time_cost_usd"]}
     # "Cost (one-time) $10 $20 $30 $40 $40"
     assert sorted(costs.values()) == [10, 20, 30, 40, 40]
 
@@ -344,6 +352,16 @@ def test_cancer_biomarkers(kg: KnowledgeGraph) -> None:
     assert crc[152]["markers"] == "hsa-miR-21-5p" and crc[152]["specimen"] == "plasma"
     assert "diagnostic" in crc[152]["clinical_use"]
     assert crc[153]["specimen"] == "feces"
+    # a synonym (CRC) and the disease hierarchy (lung cancer: lung adenocarcinoma, LUSC) find them too
+    assert {min(refs(r)) for r in run(kg, "cancer-biomarkers", cancer="CRC")} == {151, 152, 153}
+    lung = {r["cancer_label"] for r in run(kg, "cancer-biomarkers", cancer="lung cancer")}
+    assert {"lung adenocarcinoma", "lung squamous cell carcinoma"} <= lung
+    # every biomarker finding, those tied to no cancer and the review's own statements included
+    everything = {r["finding"] for r in run(kg, "cancer-biomarkers")}
+    biomarker = kg.query("""PREFIX exoowl: <https://w3id.org/exoowl/ontology/>
+        SELECT ?f WHERE { ?f a exoowl:BiomarkerFinding }""").records()
+    assert {r["f"] for r in biomarker} <= everything and len(biomarker) > 13
+    assert all(r["vesicle"] in ("exosome", "extracellular vesicle (EV)", "") for r in run(kg, "cancer-biomarkers"))
     (crpc,) = run(kg, "cancer-biomarkers", cancer="prostate")
     assert split(crpc["markers"]) == {"hsa-miR-1290", "hsa-miR-375-3p"} and refs(crpc) == {150}
     assert "prognostic" in crpc["clinical_use"]
@@ -400,6 +418,10 @@ def test_label_search_finds_names_and_synonyms_exact_first(kg: KnowledgeGraph) -
 def test_mirna_targets(kg: KnowledgeGraph) -> None:
     mir10b = run(kg, "mirna-targets", mirna="miR-10b")
     assert {r["target_gene"] for r in mir10b} == {"HOXD10", "KLF4"} and all(refs(r) == {43} for r in mir10b)
+    # a whole word of the name: miR-21 finds miR-21's arm, not miR-210 (which Table 2 has too)
+    assert {r["mirna_name"] for r in run(kg, "mirna-targets", mirna="miR-21")} == {"hsa-miR-21-5p"}
+    assert "hsa-miR-210-3p" in {r["mirna_name"] for r in run(kg, "mirna-targets", mirna="miR-210")}
+    assert run(kg, "mirna-targets", mirna="miR-2.") == []  # a regex character in the name is a character
     mir21 = run(kg, "mirna-targets", mirna="hsa-miR-21-5p")
     targets: dict[str, set[int]] = {}
     for r in mir21:
