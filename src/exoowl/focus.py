@@ -38,8 +38,8 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from .sparql_functions import CUSTOM_FUNCTIONS
-from .sparql_safety import Token, _matching, _Scope, tokens, with_dotted_names
+from .sparql_functions import engine_update
+from .sparql_safety import Token, _matching, _Scope, tokens
 from .store import Store
 
 RDF_TYPE = ox.NamedNode(str(RDF.type))
@@ -293,9 +293,7 @@ def _instantiate(update: str, base_iri: str | None) -> list[ox.Quad]:
     """The quads an update inserts into an empty in-memory store (pyoxigraph parses and
     instantiates; nothing outside is read)."""
     scratch = ox.Store()
-    with_dotted_names(
-        lambda text: scratch.update(text, base_iri=base_iri, custom_functions=CUSTOM_FUNCTIONS), update, base_iri
-    )
+    engine_update(scratch, update, base_iri)
     return list(scratch)
 
 

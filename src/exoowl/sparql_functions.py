@@ -13,8 +13,11 @@ import math
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import pyoxigraph as ox
+
+from .sparql_safety import with_dotted_names
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # the integer types XSD derives from xsd:integer, with their bounds (None: unbounded)
@@ -79,6 +82,18 @@ CUSTOM_FUNCTIONS: dict[ox.NamedNode, Callable[..., Term | None]] = {
     ox.NamedNode(XSD + name): integer_cast(name) for name in INTEGER_TYPES
 }
 _UNSUPPORTED = re.compile(r"custom function <?([^\s>]+)>? is not supported")
+
+
+def engine_query(db: ox.Store, text: str, base_iri: str | None, **dataset: Any) -> Any:
+    """pyoxigraph's query with this module's functions, dotted prefixed names read as IRIs."""
+    return with_dotted_names(
+        lambda t: db.query(t, base_iri=base_iri, custom_functions=CUSTOM_FUNCTIONS, **dataset), text, base_iri
+    )
+
+
+def engine_update(db: ox.Store, text: str, base_iri: str | None) -> None:
+    """pyoxigraph's update with this module's functions, dotted prefixed names read as IRIs."""
+    with_dotted_names(lambda t: db.update(t, base_iri=base_iri, custom_functions=CUSTOM_FUNCTIONS), text, base_iri)
 
 
 def unsupported_function(error: RuntimeError) -> str | None:

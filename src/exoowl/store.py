@@ -27,8 +27,8 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from .errors import QuerySyntaxError, StoreBusy, StoreError, UnsupportedFunction, UsageError
-from .sparql_functions import CUSTOM_FUNCTIONS, unsupported_function
-from .sparql_safety import analyse, refuse_crashing, with_dotted_names
+from .sparql_functions import engine_query, unsupported_function
+from .sparql_safety import analyse, refuse_crashing
 
 MANIFEST = "build.json"
 DATABASE = "oxigraph"
@@ -307,13 +307,8 @@ class Store(Closing):
         Neither given: the default graph is the union of all named graphs, unless the query
         declares its dataset with FROM / FROM NAMED. ``base_iri`` resolves relative IRIs."""
         refuse_crashing(sparql)
-        dataset = _dataset_options(sparql, default_graphs, named_graphs)
-
-        def run(text: str) -> Any:
-            return self.db.query(text, base_iri=base_iri, custom_functions=CUSTOM_FUNCTIONS, **dataset)
-
         try:
-            return with_dotted_names(run, sparql, base_iri)
+            return engine_query(self.db, sparql, base_iri, **_dataset_options(sparql, default_graphs, named_graphs))
         except SyntaxError as exc:
             raise QuerySyntaxError(f"malformed SPARQL: {exc}") from exc
         except RuntimeError as exc:

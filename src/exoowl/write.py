@@ -49,8 +49,8 @@ from .focus import (
 )
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, is_import_graph
 from .rdfio import parse_file, to_rdflib
-from .sparql_functions import CUSTOM_FUNCTIONS
-from .sparql_safety import Policy, refuse_crashing, update_targets, with_dotted_names
+from .sparql_functions import engine_update
+from .sparql_safety import Policy, refuse_crashing, update_targets
 from .store import DATABASE, SHAPES, Store, StoreLocation
 from .validate import Report, load_shapes, validate_graph
 
@@ -332,9 +332,7 @@ def run_update(store: Store, sparql: str, base_iri: str | None) -> None:
     """One transaction; the parser's and the engine's refusals become typed errors."""
     refuse_crashing(sparql)
     try:
-        with_dotted_names(
-            lambda text: store.db.update(text, base_iri=base_iri, custom_functions=CUSTOM_FUNCTIONS), sparql, base_iri
-        )
+        engine_update(store.db, sparql, base_iri)
     except SyntaxError as exc:
         raise QuerySyntaxError(f"malformed SPARQL Update: {exc}") from exc
     except (OSError, ValueError, RuntimeError) as exc:
